@@ -1,0 +1,1 @@
+//! I/O: walks a migrations folder and parses every `*.sql` file. (placeholder)

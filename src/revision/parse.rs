@@ -1,0 +1,1 @@
+//! Pure: revision file bytes -> [`Revision`]. (placeholder, filled by the parser work)
