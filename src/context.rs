@@ -1,1 +1,192 @@
-//! placeholder
+//! The resolved run: global flags become a [`Context`] before any command
+//! runs, and commands that need `migrate.toml` open a [`Project`] from it
+//! (config found and read, `.env` loaded, revision folders loaded once).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context as _, Result};
+
+use crate::cli::{DbSelection, GlobalArgs};
+use crate::config::{self, Config, DatabaseConfig, Env, ResolvedUrl};
+use crate::exit::Fail;
+use crate::graph::Graph;
+use crate::render::printer::Printer;
+use crate::revision::load::{LoadError, LoadedDir, load_dir};
+
+/// Everything decided from the command line and the process environment.
+pub struct Context {
+    pub printer: Printer,
+    pub strict: bool,
+    pub cwd: PathBuf,
+    pub config_path: Option<PathBuf>,
+}
+
+impl Context {
+    pub fn new(args: &GlobalArgs) -> Result<Self> {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let cwd = std::env::current_dir().context("cannot read the current folder")?;
+        Ok(Self {
+            printer: Printer::new(args, no_color),
+            strict: args.strict,
+            cwd,
+            config_path: args.config.clone(),
+        })
+    }
+
+    /// Finds and reads `migrate.toml` and the `.env` beside it.
+    pub fn open_project(&self) -> Result<Project> {
+        let path = config::find_config(self.config_path.as_deref(), &self.cwd)?;
+        let config = config::load(&path)?;
+        let env = Env::from_process_and_dotenv(&config.dir)?;
+        Ok(Project { config, env, cwd: self.cwd.clone(), loaded: Mutex::new(BTreeMap::new()) })
+    }
+}
+
+/// An opened `migrate.toml` with its environment.
+pub struct Project {
+    pub config: Config,
+    pub env: Env,
+    pub cwd: PathBuf,
+    /// Revision folders already read, by absolute path (databases may share one).
+    loaded: Mutex<BTreeMap<PathBuf, Arc<LoadedDir>>>,
+}
+
+impl Project {
+    /// The configuration of database `name`, or an error with a suggestion.
+    pub fn database(&self, name: &str) -> Result<&DatabaseConfig> {
+        if let Some(db) = self.config.databases.get(name) {
+            return Ok(db);
+        }
+        let known: Vec<&str> = self.config.databases.keys().map(String::as_str).collect();
+        let mut fail = Fail::bad_input(format!(
+            "unknown database `{name}` (`{}` defines {})",
+            self.config.path.display(),
+            and_ticked(&known)
+        ));
+        if let Some(best) = did_you_mean(name, &known) {
+            fail = fail.hint(format!("did you mean `{best}`?"));
+        }
+        Err(fail.into())
+    }
+
+    /// The selected database names: every one with `--all` (in `after`
+    /// order), else the names given, checked against the config.
+    pub fn select(&self, sel: &DbSelection) -> Result<Vec<String>> {
+        if sel.all {
+            let names: Vec<String> = self.config.databases.keys().cloned().collect();
+            return Ok(self.config.order(&names).into_iter().flatten().collect());
+        }
+        let mut names = Vec::new();
+        for n in &sel.names {
+            self.database(n)?;
+            if !names.contains(n) {
+                names.push(n.clone());
+            }
+        }
+        Ok(names)
+    }
+
+    /// Waves of databases that may run at once, in `after` order.
+    pub fn waves(&self, names: &[String]) -> Vec<Vec<String>> {
+        self.config.order(names)
+    }
+
+    /// The revision files of a database, read once per folder.
+    pub fn files(&self, name: &str) -> Result<Arc<LoadedDir>> {
+        let db = self.database(name)?;
+        let mut loaded = self.loaded.lock().map_err(|_| anyhow::anyhow!("revision cache poisoned"))?;
+        if let Some(dir) = loaded.get(&db.migrations) {
+            return Ok(Arc::clone(dir));
+        }
+        let dir = Arc::new(load_dir(&db.migrations, &self.config.dir));
+        loaded.insert(db.migrations.clone(), Arc::clone(&dir));
+        Ok(dir)
+    }
+
+    /// The revision graph of a database; any malformed file or graph
+    /// problem is a bad-input error listing every problem found.
+    pub fn graph(&self, name: &str) -> Result<Graph> {
+        let files = self.files(name)?;
+        if !files.errors.is_empty() {
+            return Err(load_failure(name, &files.errors).into());
+        }
+        Graph::build(files.revisions.clone()).map_err(|errs| {
+            let lines: Vec<String> = errs.iter().map(ToString::to_string).collect();
+            Fail::bad_input(format!(
+                "database `{name}`: the revision graph is broken:\n  {}",
+                lines.join("\n  ")
+            ))
+            .hint("fix the files named above, then run `migrate check` again")
+            .into()
+        })
+    }
+
+    /// Resolves the URL of a database; a fallback or default URL warns, or
+    /// fails under `--strict`.
+    pub fn url(&self, name: &str, strict: bool, printer: &Printer) -> Result<ResolvedUrl> {
+        let db = self.database(name)?;
+        let resolved = config::resolve(db, &self.env, &self.config.dir, &self.cwd)?;
+        if let Some(warning) = resolved.source.warning(name) {
+            if strict {
+                return Err(Fail::bad_input(format!("--strict: {warning}"))
+                    .hint(format!("set `{}` for database `{name}`", db.url_env))
+                    .into());
+            }
+            printer.warn(&warning);
+        }
+        Ok(resolved)
+    }
+
+    /// Shows `path` relative to the current folder when it is below it.
+    pub fn display_path(&self, path: &Path) -> String {
+        path.strip_prefix(&self.cwd).unwrap_or(path).display().to_string()
+    }
+}
+
+/// The error for a folder with malformed revision files, listing each one.
+pub fn load_failure(db: &str, errors: &[LoadError]) -> Fail {
+    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let what = if errors.len() == 1 { "a revision file is malformed".to_owned() } else { format!("{} revision files are malformed", errors.len()) };
+    Fail::bad_input(format!("database `{db}`: {what}:\n  {}", lines.join("\n  ")))
+        .hint("fix the files named above, then run `migrate check` again")
+}
+
+/// `` `a`, `b` and `c` ``
+pub fn and_ticked<S: AsRef<str>>(items: &[S]) -> String {
+    let ticked: Vec<String> = items.iter().map(|s| format!("`{}`", s.as_ref())).collect();
+    match ticked.as_slice() {
+        [] => "nothing".to_owned(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// The closest known name to a typo, if any is close enough.
+pub fn did_you_mean<'a>(input: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(input, k), *k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_read_naturally() {
+        assert_eq!(and_ticked::<&str>(&[]), "nothing");
+        assert_eq!(and_ticked(&["a"]), "`a`");
+        assert_eq!(and_ticked(&["a", "b", "c"]), "`a`, `b` and `c`");
+    }
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(did_you_mean("cor", &["core", "ai"]), Some("core"));
+        assert_eq!(did_you_mean("zzz", &["core", "ai"]), None);
+    }
+}

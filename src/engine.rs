@@ -1,1 +1,342 @@
-//! placeholder
+//! The engine: for one database, lock → read the version table → check the
+//! applied state → plan → run → unlock. Generic over [`Driver`]; it knows the
+//! order of things, the drivers know the SQL.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::time::Duration;
+
+use crate::driver::{ApplyOptions, Driver, NewRow, VersionRow};
+use crate::exit::Fail;
+use crate::graph::Graph;
+use crate::graph::target::{Resolved, Target};
+use crate::plan::{self, Plan};
+use crate::render::progress::Progress;
+use crate::revision::{Revision, RevisionId};
+use crate::state::{self, AppliedRow, AppliedState, StateIssue};
+
+/// Settings that hold for every database of a run.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    pub lock_timeout: Duration,
+    pub apply: ApplyOptions,
+    pub strict: bool,
+    /// `migrate <version> user@host`, recorded in `applied_by`.
+    pub applied_by: String,
+}
+
+/// One database's part of a run.
+pub struct Job<'a> {
+    pub db: &'a str,
+    pub graph: &'a Graph,
+    pub settings: &'a RunSettings,
+    pub progress: &'a Progress,
+}
+
+/// A revision that ran, and how long it took.
+#[derive(Debug, Clone)]
+pub struct Done {
+    pub revision: RevisionId,
+    pub duration: Duration,
+}
+
+/// What happened on one database.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// The plan, in order (for `--dry-run`, what would run).
+    pub planned: Vec<RevisionId>,
+    /// What committed, in order.
+    pub done: Vec<Done>,
+    /// Warnings to show (unknown applied revisions, re-parented revisions).
+    pub warnings: Vec<String>,
+    /// A sentence for the user when nothing needed doing.
+    pub note: Option<String>,
+    /// The applied heads after the run.
+    pub current: Vec<String>,
+}
+
+/// A failed run on one database, with what had committed before it failed.
+#[derive(Debug)]
+pub struct Failure {
+    pub report: Report,
+    pub error: anyhow::Error,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#}", self.error)
+    }
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Self { report: Report::default(), error: e.into() }
+    }
+}
+
+/// What happened to one database of a multi-database run.
+pub enum Outcome {
+    Ran(Result<Report, Failure>),
+    /// Not run because a database it comes `after` did not succeed.
+    Skipped(String),
+}
+
+/// The version table as read, checked against the graph. Read-only.
+pub struct Inspection {
+    /// False when the version table does not exist yet.
+    pub table_exists: bool,
+    pub rows: Vec<VersionRow>,
+    pub state: AppliedState,
+}
+
+/// Reads the applied state without taking the lock or creating anything.
+pub async fn inspect<D: Driver>(driver: &mut D, graph: &Graph) -> anyhow::Result<Inspection> {
+    let rows = driver.read_versions().await?;
+    let table_exists = rows.is_some();
+    let rows = rows.unwrap_or_default();
+    let state = state::analyse(graph, &applied_rows(&rows));
+    Ok(Inspection { table_exists, rows, state })
+}
+
+/// `up`: applies what is pending up to `target` (default `head`).
+pub async fn up<D: Driver>(d: &mut D, job: &Job<'_>, target: &Target, dry_run: bool) -> Result<Report, Failure> {
+    if dry_run {
+        return up_locked(d, job, target, true).await;
+    }
+    lock(d, job).await?;
+    let result = up_locked(d, job, target, false).await;
+    unlock(d, job).await;
+    result
+}
+
+/// `down`: reverts the applied descendants of `target`, children first.
+pub async fn down<D: Driver>(d: &mut D, job: &Job<'_>, target: &Target, dry_run: bool) -> Result<Report, Failure> {
+    if dry_run {
+        return down_locked(d, job, target, true).await;
+    }
+    lock(d, job).await?;
+    let result = down_locked(d, job, target, false).await;
+    unlock(d, job).await;
+    result
+}
+
+/// `stamp`: records the targets and their ancestors without running SQL.
+pub async fn stamp<D: Driver>(d: &mut D, job: &Job<'_>, targets: &[Target], purge: bool) -> Result<Report, Failure> {
+    lock(d, job).await?;
+    let result = stamp_locked(d, job, targets, purge).await;
+    unlock(d, job).await;
+    result
+}
+
+/// `repair --applied` (`forget == false`) or `repair --forget`.
+pub async fn repair<D: Driver>(d: &mut D, job: &Job<'_>, revision: &str, forget: bool) -> Result<Report, Failure> {
+    lock(d, job).await?;
+    let result = repair_locked(d, job, revision, forget).await;
+    unlock(d, job).await;
+    result
+}
+
+async fn lock<D: Driver>(d: &mut D, job: &Job<'_>) -> Result<(), Failure> {
+    d.lock(job.settings.lock_timeout).await.map_err(|e| ctx(e, job))
+}
+
+/// Releases the lock; a failure only matters for logging, since a session
+/// lock also ends with the connection, which the caller closes next.
+async fn unlock<D: Driver>(d: &mut D, job: &Job<'_>) {
+    if let Err(e) = d.unlock().await {
+        tracing::debug!(db = job.db, "unlock failed: {e}");
+    }
+}
+
+async fn up_locked<D: Driver>(d: &mut D, job: &Job<'_>, target: &Target, dry_run: bool) -> Result<Report, Failure> {
+    let mut report = Report::default();
+    let insp = inspect(d, job.graph).await?;
+    gate(&insp.state, job, &mut report, Gate::Up)?;
+    let resolved = target.resolve(job.graph, &insp.state.applied).map_err(|e| ctx(e, job))?;
+    let plan = plan::up(job.graph, &insp.state.applied, &resolved);
+    report.planned.clone_from(&plan.steps);
+    report.current.clone_from(&insp.state.current);
+    if plan.is_empty() {
+        report.note = Some("nothing to apply".to_owned());
+        return Ok(report);
+    }
+    if dry_run {
+        return Ok(report);
+    }
+    d.ensure_version_table().await.map_err(|e| ctx(e, job))?;
+    run_plan(d, job, &plan, report).await
+}
+
+async fn down_locked<D: Driver>(d: &mut D, job: &Job<'_>, target: &Target, dry_run: bool) -> Result<Report, Failure> {
+    let mut report = Report::default();
+    let insp = inspect(d, job.graph).await?;
+    gate(&insp.state, job, &mut report, Gate::Down)?;
+    let resolved = target.resolve(job.graph, &insp.state.applied).map_err(|e| ctx(e, job))?;
+    let plan = plan::down(job.graph, &insp.state.applied, &resolved).map_err(|e| ctx(e, job))?;
+    report.planned.clone_from(&plan.steps);
+    report.current.clone_from(&insp.state.current);
+    if plan.is_empty() {
+        report.note = Some(match &resolved {
+            Resolved::Base => "nothing is applied; nothing to revert".to_owned(),
+            Resolved::Revisions(ids) => format!("nothing applied descends from {}; nothing to revert", ticked(ids)),
+        });
+        return Ok(report);
+    }
+    if dry_run {
+        return Ok(report);
+    }
+    run_plan(d, job, &plan, report).await
+}
+
+async fn stamp_locked<D: Driver>(d: &mut D, job: &Job<'_>, targets: &[Target], purge: bool) -> Result<Report, Failure> {
+    let mut report = Report::default();
+    let insp = inspect(d, job.graph).await?;
+    let applied = if purge { BTreeSet::new() } else { insp.state.applied.clone() };
+    let mut ids = Vec::new();
+    for t in targets {
+        if let Resolved::Revisions(found) = t.resolve(job.graph, &applied).map_err(|e| ctx(e, job))? {
+            ids.extend(found);
+        }
+    }
+    let plan = plan::stamp(job.graph, &applied, &ids);
+    report.planned.clone_from(&plan.steps);
+    if plan.is_empty() && !purge {
+        report.note = Some("already recorded; nothing to stamp".to_owned());
+        return Ok(report);
+    }
+    let rows: Vec<NewRow> = plan.steps.iter().filter_map(|id| job.graph.get(id.as_str())).map(|r| new_row(r, "stamp", job)).collect();
+    d.ensure_version_table().await.map_err(|e| ctx(e, job))?;
+    d.insert_rows(&rows, purge).await.map_err(|e| ctx(e, job))?;
+    report.done = plan.steps.iter().map(|id| Done { revision: id.clone(), duration: Duration::ZERO }).collect();
+    Ok(report)
+}
+
+async fn repair_locked<D: Driver>(d: &mut D, job: &Job<'_>, revision: &str, forget: bool) -> Result<Report, Failure> {
+    let mut report = Report::default();
+    let insp = inspect(d, job.graph).await?;
+    let row = find_row(&insp.rows, revision, job)?;
+    let id = row.revision.clone();
+    if forget {
+        d.delete_row(&id).await.map_err(|e| ctx(e, job))?;
+        report.note = Some(format!("forgot `{id}`: its row is deleted; the next `up` runs it again"));
+    } else {
+        let Some(rev) = job.graph.get(&id) else {
+            return Err(Fail::failed(format!("database `{}`: revision `{id}` has no file, so there is no checksum to accept", job.db))
+                .hint(format!("run `migrate repair {} {id} --forget` to delete its row instead", job.db))
+                .into());
+        };
+        d.mark_applied(&id, &rev.checksum).await.map_err(|e| ctx(e, job))?;
+        report.note = Some(format!("marked `{id}` applied with the checksum of `{}`", rev.path.display()));
+    }
+    Ok(report)
+}
+
+/// Finds the version row a `repair` argument names: a full id or a unique prefix.
+fn find_row<'r>(rows: &'r [VersionRow], input: &str, job: &Job<'_>) -> Result<&'r VersionRow, Failure> {
+    if let Some(r) = rows.iter().find(|r| r.revision == input) {
+        return Ok(r);
+    }
+    let matches: Vec<&VersionRow> = if input.len() >= 4 { rows.iter().filter(|r| r.revision.starts_with(input)).collect() } else { Vec::new() };
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(Fail::failed(format!("database `{}`: revision `{input}` is not recorded in the version table", job.db))
+            .hint(format!("`migrate current {}` lists what is recorded; `migrate stamp` records a revision", job.db))
+            .into()),
+        many => Err(Fail::bad_input(format!(
+            "database `{}`: `{input}` matches {}; type more characters",
+            job.db,
+            ticked(&many.iter().map(|r| r.revision.clone()).collect::<Vec<_>>())
+        ))
+        .into()),
+    }
+}
+
+/// Runs each step of `plan`, stopping at the first failure.
+async fn run_plan<D: Driver>(d: &mut D, job: &Job<'_>, plan: &Plan, mut report: Report) -> Result<Report, Failure> {
+    let up = plan.direction == plan::Direction::Up;
+    job.progress.begin(job.db, plan.steps.len());
+    for id in &plan.steps {
+        let Some(rev) = job.graph.get(id.as_str()) else { continue };
+        job.progress.start(job.db, rev, up);
+        let result = if up {
+            d.apply(rev, &new_row(rev, "up", job), &job.settings.apply).await
+        } else {
+            d.revert(rev, &job.settings.apply).await
+        };
+        match result {
+            Ok(duration) => {
+                job.progress.finish(job.db, rev, duration, up);
+                report.done.push(Done { revision: id.clone(), duration });
+            }
+            Err(e) => {
+                job.progress.abandon(job.db);
+                let verb = if up { "apply" } else { "revert" };
+                let error = anyhow::Error::new(e).context(format!(
+                    "database `{}`: could not {verb} revision `{id}` ({})",
+                    job.db,
+                    rev.path.display()
+                ));
+                return Err(Failure { report, error });
+            }
+        }
+    }
+    job.progress.end(job.db);
+    Ok(report)
+}
+
+#[derive(PartialEq, Eq, Clone, Copy)]
+enum Gate {
+    Up,
+    Down,
+}
+
+/// Stops the run on state that must be resolved first; turns the rest into warnings.
+fn gate(state: &AppliedState, job: &Job<'_>, report: &mut Report, _gate: Gate) -> Result<(), Failure> {
+    let mut blocking = Vec::new();
+    for issue in &state.issues {
+        let strict_block = job.settings.strict && matches!(issue, StateIssue::Unknown { .. });
+        if issue.blocks_up() || strict_block {
+            blocking.push(issue.render(job.db));
+        } else {
+            report.warnings.push(format!("database `{}`: {}", job.db, issue.render(job.db)));
+        }
+    }
+    if blocking.is_empty() {
+        return Ok(());
+    }
+    let what = if blocking.len() == 1 { "its applied state must be resolved first" } else { "its applied state has problems to resolve first" };
+    Err(Fail::failed(format!("database `{}`: nothing was run; {what}:\n  {}", job.db, blocking.join("\n  "))).into())
+}
+
+fn new_row(rev: &Revision, method: &str, job: &Job<'_>) -> NewRow {
+    NewRow {
+        revision: rev.id.to_string(),
+        parents: rev.parents.iter().map(ToString::to_string).collect(),
+        message: rev.message.clone(),
+        checksum: rev.checksum.clone(),
+        applied_by: job.settings.applied_by.clone(),
+        method: method.to_owned(),
+    }
+}
+
+/// The rows as the pure state check wants them.
+pub fn applied_rows(rows: &[VersionRow]) -> Vec<AppliedRow> {
+    rows.iter()
+        .map(|r| AppliedRow {
+            revision: r.revision.clone(),
+            parents: r.parents.clone(),
+            checksum: r.checksum.clone(),
+            method: r.method.clone(),
+            dirty: r.dirty,
+        })
+        .collect()
+}
+
+fn ctx<E: Into<anyhow::Error>>(e: E, job: &Job<'_>) -> Failure {
+    Failure::from(e.into().context(format!("database `{}`", job.db)))
+}
+
+fn ticked<S: fmt::Display>(items: &[S]) -> String {
+    let v: Vec<String> = items.iter().map(ToString::to_string).collect();
+    crate::context::and_ticked(&v)
+}

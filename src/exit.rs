@@ -1,1 +1,167 @@
-//! placeholder
+//! Exit codes, decided in one place (SPEC §5).
+//!
+//! Every error a command returns is sorted into a [`Category`] by walking its
+//! chain for a typed error that knows its category; anything unknown is a
+//! plain failure. When several databases report, the highest code wins.
+
+use std::fmt;
+use std::process::ExitCode;
+
+/// What kind of failure ended a run; the discriminant is the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Category {
+    Success = 0,
+    /// The operation ran and failed or found problems.
+    Failed = 1,
+    /// Bad input: command line, migrate.toml, a revision file, the graph.
+    BadInput = 2,
+    /// A database could not be reached within `--wait`, or its lock not taken in time.
+    Unavailable = 3,
+}
+
+impl Category {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// Combines the results of several databases: the highest code wins.
+    pub fn worst(self, other: Self) -> Self {
+        self.max(other)
+    }
+}
+
+impl From<Category> for ExitCode {
+    fn from(c: Category) -> Self {
+        ExitCode::from(c.code())
+    }
+}
+
+/// An error that carries its own exit category, a location and a hint.
+///
+/// Commands raise it for conditions they detect themselves; errors from the
+/// core and the drivers are mapped by [`category`].
+#[derive(Debug)]
+pub struct Fail {
+    pub category: Category,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Fail {
+    pub fn new(category: Category, message: impl Into<String>) -> Self {
+        Self { category, message: message.into(), hint: None }
+    }
+
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self::new(Category::BadInput, message)
+    }
+
+    pub fn failed(message: impl Into<String>) -> Self {
+        Self::new(Category::Failed, message)
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(Category::Unavailable, message)
+    }
+
+    #[must_use]
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Fail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Fail {}
+
+/// A run that already reported its own problems (e.g. `check`, `up --all`)
+/// and only needs to exit with this category.
+#[derive(Debug)]
+pub struct Reported(pub Category);
+
+impl fmt::Display for Reported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "exit {}", self.0.code())
+    }
+}
+
+impl std::error::Error for Reported {}
+
+/// The exit category of an error: the first typed error in its chain decides.
+pub fn category(err: &anyhow::Error) -> Category {
+    for cause in err.chain() {
+        if let Some(c) = category_of(cause) {
+            return c;
+        }
+    }
+    Category::Failed
+}
+
+fn category_of(cause: &(dyn std::error::Error + 'static)) -> Option<Category> {
+    use crate::config::ConfigError;
+    use crate::driver::{ApplyError, DriverError};
+    use crate::graph::GraphError;
+    use crate::graph::target::TargetError;
+    use crate::plan::PlanError;
+    use crate::revision::load::LoadError;
+    use crate::revision::parse::ParseError;
+
+    if let Some(f) = cause.downcast_ref::<Fail>() {
+        return Some(f.category);
+    }
+    if let Some(r) = cause.downcast_ref::<Reported>() {
+        return Some(r.0);
+    }
+    if cause.is::<ParseError>()
+        || cause.is::<LoadError>()
+        || cause.is::<GraphError>()
+        || cause.is::<TargetError>()
+        || cause.is::<ConfigError>()
+        || cause.is::<crate::config::ResolveError>()
+        || cause.is::<crate::url::UrlError>()
+    {
+        return Some(Category::BadInput);
+    }
+    if let Some(d) = cause.downcast_ref::<DriverError>() {
+        return Some(match d {
+            DriverError::Unreachable { .. } | DriverError::LockTimeout { .. } => {
+                Category::Unavailable
+            }
+            DriverError::Rejected { .. } => Category::Unavailable,
+            _ => Category::Failed,
+        });
+    }
+    if cause.is::<ApplyError>() || cause.is::<PlanError>() {
+        return Some(Category::Failed);
+    }
+    if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+        if io.kind() == std::io::ErrorKind::BrokenPipe {
+            return Some(Category::Success);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highest_code_wins() {
+        assert_eq!(Category::Failed.worst(Category::Unavailable), Category::Unavailable);
+        assert_eq!(Category::BadInput.worst(Category::Failed), Category::BadInput);
+        assert_eq!(Category::Success.worst(Category::Success), Category::Success);
+    }
+
+    #[test]
+    fn fail_inside_context_decides() {
+        let err = anyhow::Error::new(Fail::bad_input("bad")).context("database `core`");
+        assert_eq!(category(&err), Category::BadInput);
+        assert_eq!(category(&anyhow::anyhow!("plain")), Category::Failed);
+    }
+}

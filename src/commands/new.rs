@@ -1,0 +1,193 @@
+//! `migrate new` and `migrate merge`: write a revision file, never
+//! overwriting one, and print its path.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use sha2::{Digest, Sha256};
+
+use crate::cli::{MergeArgs, NewArgs};
+use crate::commands::show::resolve_one;
+use crate::context::{Context, Project, and_ticked};
+use crate::exit::{Category, Fail};
+use crate::graph::Graph;
+use crate::revision::RevisionId;
+use crate::revision::format::{NewRevision, created_text, format_new};
+
+pub(crate) fn run_new(ctx: &Context, project: &Project, args: &NewArgs) -> Result<Category> {
+    let graph = project.graph(&args.db)?;
+    let parents = if args.parents.is_empty() {
+        single_head(&graph, &args.db)?
+    } else {
+        let mut ids = Vec::new();
+        for p in &args.parents {
+            let id = resolve_one(&graph, p, &BTreeSet::new(), &args.db)?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        ids
+    };
+    let id = new_id(&graph, args.rev_id.as_deref(), &args.message, &args.db)?;
+    let mut rev = NewRevision::template(id, parents, &args.message, created_text(time::OffsetDateTime::now_utc()));
+    if let Some(label) = &args.label {
+        rev.labels.push(label.clone());
+    }
+    rev.transactional = !args.no_transaction;
+    let folder = match &args.dir {
+        Some(sub) => project.database(&args.db)?.migrations.join(sub),
+        None => project.database(&args.db)?.migrations.clone(),
+    };
+    let path = write_revision(&folder, &rev, &args.message)?;
+    check_parses(&path, &rev)?;
+    ctx.printer.text(&project.display_path(&path));
+    Ok(Category::Success)
+}
+
+pub(crate) fn run_merge(ctx: &Context, project: &Project, args: &MergeArgs) -> Result<Category> {
+    let graph = project.graph(&args.db)?;
+    let parents: Vec<RevisionId> = if args.revisions.is_empty() {
+        graph.heads()
+    } else {
+        let mut ids = Vec::new();
+        for r in &args.revisions {
+            let id = resolve_one(&graph, r, &BTreeSet::new(), &args.db)?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        ids
+    };
+    if parents.len() < 2 {
+        let what = if args.revisions.is_empty() {
+            format!("database `{}` has a single head ({}); there is nothing to merge", args.db, and_ticked(&parents))
+        } else {
+            format!("a merge needs at least two revisions; got {}", and_ticked(&parents))
+        };
+        return Err(Fail::failed(what).into());
+    }
+    for p in &parents {
+        let others: Vec<RevisionId> = parents.iter().filter(|o| *o != p).cloned().collect();
+        if graph.closure(others.iter()).contains(p) {
+            return Err(Fail::bad_input(format!(
+                "`{p}` is an ancestor of another revision being merged; a merge joins heads of separate branches"
+            ))
+            .hint(format!("run `migrate heads {}` to see the heads", args.db))
+            .into());
+        }
+    }
+    let id = new_id(&graph, args.rev_id.as_deref(), &args.message, &args.db)?;
+    let mut rev = NewRevision::template(id, parents, &args.message, created_text(time::OffsetDateTime::now_utc()));
+    rev.up = "-- merge revision: joins the branches above; add SQL only if the merge needs it\n".to_owned();
+    rev.down = Some(String::new());
+    let folder = project.database(&args.db)?.migrations.clone();
+    let path = write_revision(&folder, &rev, &args.message)?;
+    check_parses(&path, &rev)?;
+    ctx.printer.text(&project.display_path(&path));
+    Ok(Category::Success)
+}
+
+/// The parent of a new revision: the single head, nothing for an empty
+/// history, an error naming the heads when there are several.
+fn single_head(graph: &Graph, db: &str) -> Result<Vec<RevisionId>> {
+    let heads = graph.heads();
+    if heads.len() > 1 {
+        return Err(Fail::bad_input(format!(
+            "database `{db}` has {} heads: {}; a new revision needs one parent",
+            heads.len(),
+            and_ticked(&heads)
+        ))
+        .hint(format!("run `migrate merge {db} -m \"merge heads\"` first, or pass `--parent ID`"))
+        .into());
+    }
+    Ok(heads)
+}
+
+/// The id of a new revision: `--rev-id` when given (and free), else 12 hex
+/// characters derived from the time, the process and the message.
+fn new_id(graph: &Graph, requested: Option<&str>, message: &str, db: &str) -> Result<RevisionId> {
+    if let Some(raw) = requested {
+        let id = RevisionId::new(raw).map_err(|e| Fail::bad_input(format!("--rev-id: {e}")))?;
+        if let Some(existing) = graph.get(id.as_str()) {
+            return Err(Fail::bad_input(format!(
+                "database `{db}` already has revision `{id}` in `{}`",
+                existing.path.display()
+            ))
+            .hint("choose another --rev-id, or leave it out for a random one")
+            .into());
+        }
+        return Ok(id);
+    }
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    for attempt in 0u32..1000 {
+        let digest = Sha256::new()
+            .chain_update(nanos.to_le_bytes())
+            .chain_update(std::process::id().to_le_bytes())
+            .chain_update(attempt.to_le_bytes())
+            .chain_update(message.as_bytes())
+            .finalize();
+        let hex = format!("{digest:x}");
+        if let Ok(id) = RevisionId::new(&hex[..12]) {
+            if graph.get(id.as_str()).is_none() {
+                return Ok(id);
+            }
+        }
+    }
+    Err(Fail::failed("could not find a free revision id; pass --rev-id").into())
+}
+
+/// `3f1c2a9d4b70_add_positions_notes.sql`
+fn file_name(id: &RevisionId, message: &str) -> String {
+    let mut slug = String::new();
+    for c in message.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('_') && !slug.is_empty() {
+            slug.push('_');
+        }
+        if slug.len() >= 40 {
+            break;
+        }
+    }
+    let slug = slug.trim_end_matches('_');
+    if slug.is_empty() { format!("{id}.sql") } else { format!("{id}_{slug}.sql") }
+}
+
+fn write_revision(folder: &Path, rev: &NewRevision, message: &str) -> Result<PathBuf> {
+    fs::create_dir_all(folder).with_context(|| format!("cannot create `{}`", folder.display()))?;
+    let path = folder.join(file_name(&rev.id, message));
+    // create_new: a revision file is never overwritten, even in a race.
+    let mut file = fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow::Error::new(Fail::bad_input(format!("`{}` already exists; nothing was written", path.display())))
+        } else {
+            anyhow::Error::new(e).context(format!("cannot create `{}`", path.display()))
+        }
+    })?;
+    file.write_all(format_new(rev).as_bytes()).with_context(|| format!("cannot write `{}`", path.display()))?;
+    Ok(path)
+}
+
+/// A written file must parse back; a failure here is a bug, reported plainly.
+fn check_parses(path: &Path, rev: &NewRevision) -> Result<()> {
+    let bytes = fs::read(path).with_context(|| format!("cannot read back `{}`", path.display()))?;
+    let parsed = crate::revision::parse::parse(path, &bytes)?;
+    anyhow::ensure!(parsed.id == rev.id, "the written file `{}` does not parse back to `{}`", path.display(), rev.id);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_slugs_of_the_message() {
+        let id = RevisionId::new("3f1c2a9d4b70").unwrap();
+        assert_eq!(file_name(&id, "Add positions.notes!"), "3f1c2a9d4b70_add_positions_notes.sql");
+        assert_eq!(file_name(&id, "   "), "3f1c2a9d4b70.sql");
+        assert!(file_name(&id, &"x".repeat(200)).len() < 60);
+    }
+}

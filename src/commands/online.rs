@@ -1,0 +1,123 @@
+//! What the commands that connect share: opening the right driver for a URL,
+//! preparing every selected database before anything runs, and the settings
+//! of a run.
+
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::config::ResolvedUrl;
+use crate::context::{Context, Project};
+use crate::driver::{self, ApplyOptions, DriverError, VersionTable};
+use crate::engine::RunSettings;
+use crate::exit::Fail;
+use crate::graph::Graph;
+use crate::url::DriverKind;
+
+/// An open connection to one database, of whichever kind its URL names.
+pub(crate) enum Conn {
+    Postgres(driver::postgres::Postgres),
+    Sqlite(driver::sqlite::Sqlite),
+}
+
+/// Runs `$body` with `$d` bound to the concrete driver inside `$conn`, then
+/// closes the connection (which also ends any session lock).
+macro_rules! on_driver {
+    ($conn:expr, |$d:ident| $body:expr) => {
+        match $conn {
+            $crate::commands::online::Conn::Postgres(mut $d) => {
+                let out = $body;
+                let _ = $crate::driver::Driver::close($d).await;
+                out
+            }
+            $crate::commands::online::Conn::Sqlite(mut $d) => {
+                let out = $body;
+                let _ = $crate::driver::Driver::close($d).await;
+                out
+            }
+        }
+    };
+}
+pub(crate) use on_driver;
+
+/// A database ready to connect: its graph is valid and its URL resolved.
+pub(crate) struct Prepared {
+    pub name: String,
+    pub graph: Graph,
+    pub url: ResolvedUrl,
+    pub table: VersionTable,
+}
+
+/// Loads the graph and resolves the URL of every named database, so that
+/// bad input anywhere stops the run before any database is touched.
+pub(crate) fn prepare(ctx: &Context, project: &Project, names: &[String]) -> Result<Vec<Prepared>> {
+    let mut out = Vec::new();
+    for name in names {
+        let db = project.database(name)?;
+        let graph = project.graph(name)?;
+        let url = project.url(name, ctx.strict, &ctx.printer)?;
+        ctx.printer.add_secret(&url.url);
+        out.push(Prepared {
+            name: name.clone(),
+            graph,
+            url,
+            table: VersionTable::new(db.schema.as_deref(), &db.version_table),
+        });
+    }
+    let pairs: Vec<(&str, &ResolvedUrl, &crate::config::DatabaseConfig)> = out
+        .iter()
+        .filter_map(|p| project.database(&p.name).ok().map(|db| (p.name.as_str(), &p.url, db)))
+        .collect();
+    crate::config::check_distinct(&pairs)?;
+    Ok(out)
+}
+
+/// Connects, retrying an unreachable server until `wait` has passed.
+/// `create == false` never creates a SQLite file (read-only commands).
+pub(crate) async fn connect(db: &Prepared, wait: Duration, create: bool) -> Result<Conn> {
+    let url = &db.url.url;
+    let scrub = |e: DriverError| -> anyhow::Error {
+        let redacted = url.redacted().to_string();
+        anyhow::Error::new(e.scrubbed(|text| url.scrub(text)))
+            .context(format!("database `{}`: cannot connect to {redacted}", db.name))
+    };
+    match url.kind() {
+        DriverKind::Postgres => driver::postgres::connect(url.connect_url(), db.table.clone(), wait)
+            .await
+            .map(Conn::Postgres)
+            .map_err(scrub),
+        DriverKind::Sqlite => driver::sqlite::connect(url.connect_url(), db.table.clone(), wait, create)
+            .await
+            .map(Conn::Sqlite)
+            .map_err(scrub),
+        DriverKind::Mysql => Err(Fail::bad_input(format!(
+            "database `{}`: MySQL/MariaDB URLs are recognised but not supported by this version of migrate",
+            db.name
+        ))
+        .hint("use a PostgreSQL or SQLite database, or follow the MySQL issue in the README")
+        .into()),
+    }
+}
+
+/// The settings every database of this run shares.
+pub(crate) fn run_settings(ctx: &Context, project: &Project) -> RunSettings {
+    let s = &project.config.settings;
+    RunSettings {
+        lock_timeout: s.lock_timeout,
+        apply: ApplyOptions { lock_timeout: s.ddl_lock_timeout, statement_timeout: s.statement_timeout },
+        strict: ctx.strict,
+        applied_by: applied_by(),
+    }
+}
+
+/// `migrate 0.1.0 deploy@web-1`
+fn applied_by() -> String {
+    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".to_owned());
+    let host = gethostname::gethostname().to_string_lossy().into_owned();
+    format!("migrate {} {user}@{host}", env!("CARGO_PKG_VERSION"))
+}
+
+/// `--wait` when given, else `settings.wait`.
+pub(crate) fn wait(project: &Project, flag: Option<Duration>) -> Duration {
+    flag.unwrap_or(project.config.settings.wait)
+}

@@ -1,0 +1,151 @@
+//! The only place that writes to stdout and stderr.
+//!
+//! Results go to stdout (text or one JSON document); warnings, hints,
+//! progress and errors go to stderr. `-q` keeps only errors on stderr.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+
+use crate::cli::{ColorChoice, Format, GlobalArgs};
+use crate::url::DbUrl;
+
+/// Decides where output goes and how it looks, from the global flags.
+#[derive(Debug, Clone)]
+pub struct Printer {
+    pub format: Format,
+    pub quiet: bool,
+    pub verbose: u8,
+    /// Colour on stderr (diagnostics, progress).
+    pub color: bool,
+    /// Colour and terminal width for tables on stdout.
+    pub stdout_tty: bool,
+    pub stderr_tty: bool,
+    /// URLs whose passwords must never be printed: every line is scrubbed.
+    secrets: Arc<Mutex<Vec<DbUrl>>>,
+}
+
+const RED: &str = "\x1b[1;31m";
+const YELLOW: &str = "\x1b[1;33m";
+const CYAN: &str = "\x1b[1;36m";
+const RESET: &str = "\x1b[0m";
+
+impl Printer {
+    pub fn new(args: &GlobalArgs, no_color_env: bool) -> Self {
+        let stderr_tty = std::io::stderr().is_terminal();
+        let stdout_tty = std::io::stdout().is_terminal();
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => stderr_tty && !no_color_env,
+        };
+        Self {
+            format: args.format,
+            quiet: args.quiet,
+            verbose: args.verbose,
+            color,
+            stdout_tty: stdout_tty && args.color != ColorChoice::Never && !no_color_env
+                || args.color == ColorChoice::Always,
+            stderr_tty,
+            secrets: Arc::default(),
+        }
+    }
+
+    /// From now on, every output is scrubbed of this URL's password.
+    pub fn add_secret(&self, url: &DbUrl) {
+        if url.password().is_some() {
+            if let Ok(mut s) = self.secrets.lock() {
+                s.push(url.clone());
+            }
+        }
+    }
+
+    /// `text` with every known password replaced.
+    pub fn scrub(&self, text: &str) -> String {
+        let Ok(secrets) = self.secrets.lock() else { return text.to_owned() };
+        secrets.iter().fold(text.to_owned(), |t, url| url.scrub(&t))
+    }
+
+    pub fn is_json(&self) -> bool {
+        self.format == Format::Json
+    }
+
+    /// Writes a text result to stdout (nothing in JSON mode).
+    pub fn text(&self, text: &str) {
+        if self.is_json() {
+            return;
+        }
+        let text = self.scrub(text);
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        if !text.ends_with('\n') {
+            let _ = out.write_all(b"\n");
+        }
+        let _ = out.flush();
+    }
+
+    /// Writes a text result to stdout whatever the format (e.g. `sql`, `graph`).
+    pub fn raw(&self, text: &str) {
+        let text = self.scrub(text);
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+
+    /// Writes one JSON document to stdout (only in JSON mode).
+    pub fn json<T: Serialize>(&self, doc: &T) {
+        if !self.is_json() {
+            return;
+        }
+        match serde_json::to_string_pretty(doc) {
+            Ok(s) => println!("{}", self.scrub(&s)),
+            Err(e) => self.error(&format!("could not encode JSON output: {e}"), &[], None),
+        }
+    }
+
+    pub fn warn(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("{}: {}", self.paint(YELLOW, "warning"), self.scrub(message));
+        }
+    }
+
+    pub fn note(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("{}", self.scrub(message));
+        }
+    }
+
+    pub fn hint(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("{}: {}", self.paint(CYAN, "hint"), self.scrub(message));
+        }
+    }
+
+    /// An error with its causes (each on its own line) and an optional hint.
+    pub fn error(&self, message: &str, causes: &[String], hint: Option<&str>) {
+        let mut s = format!("{}: {message}\n", self.paint(RED, "error"));
+        for c in causes {
+            for (i, line) in c.lines().enumerate() {
+                if i == 0 {
+                    s.push_str(&format!("  caused by: {line}\n"));
+                } else {
+                    s.push_str(&format!("    {line}\n"));
+                }
+            }
+        }
+        if let Some(h) = hint {
+            s.push_str(&format!("{}: {h}\n", self.paint(CYAN, "hint")));
+        }
+        eprint!("{}", self.scrub(&s));
+    }
+
+    fn paint(&self, style: &str, text: &str) -> String {
+        if self.color {
+            format!("{style}{text}{RESET}")
+        } else {
+            text.to_owned()
+        }
+    }
+}
