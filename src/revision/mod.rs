@@ -2,8 +2,15 @@
 //!
 //! Pure types; `parse` turns bytes into a [`Revision`], `load` walks a folder.
 
+pub mod error;
+pub mod format;
 pub mod load;
 pub mod parse;
+
+pub use error::{IdDirective, ParseError, ParseErrorKind};
+pub use format::{NewRevision, format_new};
+pub use load::{LoadError, LoadedDir, load_dir};
+pub use parse::{checksum, parse};
 
 use std::borrow::Borrow;
 use std::fmt;
