@@ -6,6 +6,9 @@ use std::path::PathBuf;
 
 use super::IdError;
 
+/// A problem and its 1-based line (0 = whole file), before the path is attached.
+pub(crate) type Located = (usize, ParseErrorKind);
+
 /// A revision file that could not be parsed, and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ParseError {
@@ -53,13 +56,17 @@ pub enum ParseErrorKind {
         "the file is empty; a revision needs a `-- migrate:revision ID` header and a `-- migrate:up` section"
     )]
     Empty,
-    #[error("there is no `-- migrate:up` line; add `-- migrate:up` after the header, before the SQL")]
+    #[error(
+        "there is no `-- migrate:up` line; add `-- migrate:up` after the header, before the SQL"
+    )]
     MissingUp,
     #[error("`-- migrate:up` appears a second time (first on line {first_line}); keep only one")]
     UpTwice { first_line: usize },
     #[error("`-- migrate:down` appears a second time (first on line {first_line}); keep only one")]
     DownTwice { first_line: usize },
-    #[error("`-- migrate:down` comes before `-- migrate:up`; put the down section after the up section")]
+    #[error(
+        "`-- migrate:down` comes before `-- migrate:up`; put the down section after the up section"
+    )]
     DownBeforeUp,
     #[error(
         "unknown directive `-- migrate:{name}`; known directives are revision, parents, message, created, labels, depends-on, transaction, up and down"
@@ -71,7 +78,9 @@ pub enum ParseErrorKind {
     NotADirective { text: String },
     #[error("`-- migrate:{name}` belongs in the header; move it above `-- migrate:up`")]
     HeaderDirectiveInBody { name: String },
-    #[error("`-- migrate:{name}` appears a second time (first on line {first_line}); keep only one")]
+    #[error(
+        "`-- migrate:{name}` appears a second time (first on line {first_line}); keep only one"
+    )]
     DuplicateDirective { name: String, first_line: usize },
     #[error("nothing may follow `-- migrate:{name}` on its line; move `{text}` to the next line")]
     TextAfterSectionMarker { name: String, text: String },

@@ -6,18 +6,13 @@
 //! body. Bodies are kept byte for byte. Every step is linear in the file size,
 //! since a hostile or huge file must neither hang nor panic.
 
-use std::collections::HashSet;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-use super::error::{IdDirective, ParseError, ParseErrorKind, quote};
-use super::{Created, Revision, RevisionId};
-
-/// A problem and its 1-based line (0 = whole file), before the path is attached.
-type Located = (usize, ParseErrorKind);
+use super::Revision;
+use super::directive::{Header, HeaderDraft, Name, classify, directive};
+use super::error::{Located, ParseError, ParseErrorKind, quote};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -33,8 +28,12 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Revision, ParseError> {
         kind,
     };
     let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| located((line_of_offset(bytes, e.valid_up_to()), ParseErrorKind::InvalidUtf8)))?;
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        located((
+            line_of_offset(bytes, e.valid_up_to()),
+            ParseErrorKind::InvalidUtf8,
+        ))
+    })?;
     if text.trim().is_empty() {
         return Err(located((0, ParseErrorKind::Empty)));
     }
@@ -59,6 +58,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Revision, ParseError> {
 /// Lower-case hex SHA-256 of an `up` section with every `\r\n` read as `\n`,
 /// so a checkout with other line endings keeps its checksum (SPEC §2).
 pub fn checksum(up: &str) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut hasher = Sha256::new();
     let mut pieces = up.split("\r\n");
     if let Some(first) = pieces.next() {
@@ -68,7 +68,6 @@ pub fn checksum(up: &str) -> String {
         hasher.update(b"\n");
         hasher.update(piece);
     }
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut hex = String::with_capacity(64);
     for byte in hasher.finalize() {
         hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
@@ -107,230 +106,6 @@ fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
                 text: body.strip_suffix('\r').unwrap_or(body),
             }
         })
-}
-
-/// Splits a directive line into its name and trimmed arguments; `None` when
-/// the line is not a directive. Leading blanks and `--migrate:` (no space,
-/// as dbmate allows) are accepted, so an indented or squashed `down` marker
-/// can never be mistaken for SQL and run as part of `up`.
-fn directive(line: &str) -> Option<(&str, &str)> {
-    let rest = line
-        .trim_start()
-        .strip_prefix("--")?
-        .trim_start()
-        .strip_prefix("migrate:")?;
-    let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    Some((name, args.trim()))
-}
-
-/// A directive that may only appear in the header.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum HeaderName {
-    Revision,
-    Parents,
-    Message,
-    Created,
-    Labels,
-    DependsOn,
-    Transaction,
-}
-
-impl HeaderName {
-    const ALL: [Self; 7] = [
-        Self::Revision,
-        Self::Parents,
-        Self::Message,
-        Self::Created,
-        Self::Labels,
-        Self::DependsOn,
-        Self::Transaction,
-    ];
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Revision => "revision",
-            Self::Parents => "parents",
-            Self::Message => "message",
-            Self::Created => "created",
-            Self::Labels => "labels",
-            Self::DependsOn => "depends-on",
-            Self::Transaction => "transaction",
-        }
-    }
-}
-
-enum Name {
-    Header(HeaderName),
-    Up,
-    Down,
-}
-
-fn classify(name: &str) -> Result<Name, ParseErrorKind> {
-    match name {
-        "up" => Ok(Name::Up),
-        "down" => Ok(Name::Down),
-        _ => HeaderName::ALL
-            .into_iter()
-            .find(|h| h.as_str() == name)
-            .map(Name::Header)
-            .ok_or_else(|| ParseErrorKind::UnknownDirective { name: quote(name) }),
-    }
-}
-
-/// The header as read so far; `seen` holds the line of each directive (0 = absent).
-struct HeaderDraft {
-    seen: [usize; 7],
-    revision: Option<RevisionId>,
-    parents: Vec<RevisionId>,
-    depends_on: Vec<RevisionId>,
-    labels: Vec<String>,
-    message: String,
-    created: Option<Created>,
-    transactional: bool,
-}
-
-/// The validated header.
-struct Header {
-    revision: RevisionId,
-    parents: Vec<RevisionId>,
-    depends_on: Vec<RevisionId>,
-    labels: Vec<String>,
-    message: String,
-    created: Option<Created>,
-    transactional: bool,
-}
-
-impl HeaderDraft {
-    fn new() -> Self {
-        Self {
-            seen: [0; 7],
-            revision: None,
-            parents: Vec::new(),
-            depends_on: Vec::new(),
-            labels: Vec::new(),
-            message: String::new(),
-            created: None,
-            transactional: true,
-        }
-    }
-
-    fn apply(&mut self, name: HeaderName, args: &str, line: usize) -> Result<(), ParseErrorKind> {
-        let slot = &mut self.seen[name as usize];
-        if *slot != 0 {
-            return Err(ParseErrorKind::DuplicateDirective {
-                name: name.as_str().to_owned(),
-                first_line: *slot,
-            });
-        }
-        *slot = line;
-        match name {
-            HeaderName::Revision => {
-                let id = RevisionId::new(args).map_err(|reason| ParseErrorKind::InvalidId {
-                    directive: IdDirective::Revision,
-                    reason,
-                })?;
-                self.revision = Some(id);
-            }
-            HeaderName::Parents => self.parents = id_list(args, IdDirective::Parents)?,
-            HeaderName::DependsOn => self.depends_on = id_list(args, IdDirective::DependsOn)?,
-            HeaderName::Labels => self.labels = label_list(args)?,
-            HeaderName::Message => args.clone_into(&mut self.message),
-            HeaderName::Created => self.created = Some(parse_created(args)?),
-            HeaderName::Transaction => {
-                self.transactional = match args {
-                    "on" => true,
-                    "off" => false,
-                    _ => return Err(ParseErrorKind::BadTransaction { value: quote(args) }),
-                };
-            }
-        }
-        Ok(())
-    }
-
-    /// Checks what needs the whole header: a revision id, no self-reference.
-    fn finish(self) -> Result<Header, Located> {
-        let Some(revision) = self.revision else {
-            // Line 1: the header is where it must be added.
-            return Err((1, ParseErrorKind::MissingRevision));
-        };
-        for (list, directive, name) in [
-            (&self.parents, IdDirective::Parents, HeaderName::Parents),
-            (&self.depends_on, IdDirective::DependsOn, HeaderName::DependsOn),
-        ] {
-            if list.contains(&revision) {
-                let kind = ParseErrorKind::SelfReference {
-                    directive,
-                    id: revision.to_string(),
-                };
-                return Err((self.seen[name as usize], kind));
-            }
-        }
-        Ok(Header {
-            revision,
-            parents: self.parents,
-            depends_on: self.depends_on,
-            labels: self.labels,
-            message: self.message,
-            created: self.created,
-            transactional: self.transactional,
-        })
-    }
-}
-
-/// Items of a list directive: separated by blanks and/or commas.
-fn list_items(args: &str) -> impl Iterator<Item = &str> {
-    args.split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|item| !item.is_empty())
-}
-
-fn id_list(args: &str, directive: IdDirective) -> Result<Vec<RevisionId>, ParseErrorKind> {
-    let mut seen = HashSet::new();
-    let mut ids = Vec::new();
-    for item in list_items(args) {
-        let id = RevisionId::new(item)
-            .map_err(|reason| ParseErrorKind::InvalidId { directive, reason })?;
-        if !seen.insert(item) {
-            return Err(ParseErrorKind::DuplicateReference {
-                directive,
-                id: item.to_owned(),
-            });
-        }
-        ids.push(id);
-    }
-    Ok(ids)
-}
-
-/// True for a valid branch label: `[A-Za-z0-9_.-]{1,64}`.
-pub fn is_valid_label(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-}
-
-fn label_list(args: &str) -> Result<Vec<String>, ParseErrorKind> {
-    let mut seen = HashSet::new();
-    let mut labels = Vec::new();
-    for item in list_items(args) {
-        if !is_valid_label(item) {
-            return Err(ParseErrorKind::BadLabel { label: quote(item) });
-        }
-        if !seen.insert(item) {
-            return Err(ParseErrorKind::DuplicateLabel {
-                label: item.to_owned(),
-            });
-        }
-        labels.push(item.to_owned());
-    }
-    Ok(labels)
-}
-
-fn parse_created(text: &str) -> Result<Created, ParseErrorKind> {
-    let at = OffsetDateTime::parse(text, &Rfc3339)
-        .map_err(|_| ParseErrorKind::BadCreated { text: quote(text) })?;
-    Ok(Created {
-        unix_nanos: at.unix_timestamp_nanos(),
-        text: text.to_owned(),
-    })
 }
 
 /// `up` and `down` may not carry text on their own line.
@@ -420,7 +195,7 @@ fn parse_text(text: &str) -> Result<(Header, Body<'_>), Located> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::revision::IdError;
+    use crate::revision::{IdDirective, IdError, RevisionId};
     use proptest::prelude::*;
 
     const SPEC_EXAMPLE: &str = "\
@@ -587,7 +362,9 @@ ALTER TABLE portfolios DROP COLUMN account_name;
 
     #[test]
     fn crlf_file_has_the_lf_checksum_and_keeps_its_bytes() {
-        let lf = format!("{HEAD}-- migrate:up\nCREATE TABLE t (id int);\n-- migrate:down\nDROP TABLE t;\n");
+        let lf = format!(
+            "{HEAD}-- migrate:up\nCREATE TABLE t (id int);\n-- migrate:down\nDROP TABLE t;\n"
+        );
         let crlf = lf.replace('\n', "\r\n");
         let (lf, crlf) = (ok(&lf), ok(&crlf));
         assert_eq!(lf.up, "CREATE TABLE t (id int);\n");
@@ -607,7 +384,10 @@ ALTER TABLE portfolios DROP COLUMN account_name;
         let base = ok(SPEC_EXAMPLE).checksum;
         let header_edit = SPEC_EXAMPLE
             .replace("add multi-portfolio support", "reworded")
-            .replace("-- migrate:created", "-- migrate:labels x\n\n-- migrate:created");
+            .replace(
+                "-- migrate:created",
+                "-- migrate:labels x\n\n-- migrate:created",
+            );
         let down_edit = SPEC_EXAMPLE.replace("DROP COLUMN", "DROP COLUMN IF EXISTS");
         let up_edit = SPEC_EXAMPLE.replace("ADD COLUMN", "ADD COLUMN IF NOT EXISTS");
         assert_eq!(ok(header_edit).checksum, base);
@@ -635,7 +415,11 @@ ALTER TABLE portfolios DROP COLUMN account_name;
     #[test]
     fn indented_or_squashed_down_marker_still_splits_the_sections() {
         // Taking these as SQL would run the down section as part of `up`.
-        for marker in ["  -- migrate:down", "--migrate:down", "\t--  migrate:down  "] {
+        for marker in [
+            "  -- migrate:down",
+            "--migrate:down",
+            "\t--  migrate:down  ",
+        ] {
             let r = ok(format!("{HEAD}-- migrate:up\nA;\n{marker}\nB;\n"));
             assert_eq!(r.up, "A;\n", "{marker:?}");
             assert_eq!(r.down.as_deref(), Some("B;\n"), "{marker:?}");
@@ -676,7 +460,9 @@ ALTER TABLE portfolios DROP COLUMN account_name;
     #[test]
     fn created_offsets_compare_as_instants() {
         let at = |text: &str| {
-            ok(format!("{HEAD}-- migrate:created {text}\n-- migrate:up\n")).created.unwrap()
+            ok(format!("{HEAD}-- migrate:created {text}\n-- migrate:up\n"))
+                .created
+                .unwrap()
         };
         let utc = at("2025-11-01T09:30:00Z");
         let plus_two = at("2025-11-01T11:30:00+02:00");
@@ -687,15 +473,23 @@ ALTER TABLE portfolios DROP COLUMN account_name;
 
     #[test]
     fn error_display_names_file_and_line_and_what_to_do() {
-        let err = parse(Path::new("migrations_core/0001_init.sql"), b"-- migrate:revision a\nSELECT 1;\n")
-            .unwrap_err();
+        let err = parse(
+            Path::new("migrations_core/0001_init.sql"),
+            b"-- migrate:revision a\nSELECT 1;\n",
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "migrations_core/0001_init.sql:2: `SELECT 1;` is not a `-- migrate:` directive, \
              and the header may hold only those; move SQL and comments below `-- migrate:up`"
         );
         let whole = parse(Path::new("a.sql"), b"-- migrate:revision a\n").unwrap_err();
-        assert!(whole.to_string().starts_with("a.sql: there is no `-- migrate:up` line"), "{whole}");
+        assert!(
+            whole
+                .to_string()
+                .starts_with("a.sql: there is no `-- migrate:up` line"),
+            "{whole}"
+        );
     }
 
     #[test]
@@ -771,7 +565,10 @@ DROP FUNCTION f();
     fn mutation() -> impl Strategy<Value = Mutation> {
         prop_oneof![
             (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip(i, b)),
-            (any::<usize>(), prop::sample::select(b"\n\r:- \xff\xc3,".to_vec()))
+            (
+                any::<usize>(),
+                prop::sample::select(b"\n\r:- \xff\xc3,".to_vec())
+            )
                 .prop_map(|(i, b)| Mutation::Insert(i, b)),
             any::<usize>().prop_map(Mutation::Delete),
             (any::<usize>(), any::<usize>()).prop_map(|(i, j)| Mutation::SwapLines(i, j)),
@@ -804,7 +601,11 @@ DROP FUNCTION f();
                 assert_eq!(r.checksum, checksum(&r.up));
                 assert!(r.up_line >= 2 && r.up_line <= line_count(bytes) + 1);
             }
-            Err(e) => assert!(e.line <= line_count(bytes), "{e} (lines: {})", line_count(bytes)),
+            Err(e) => assert!(
+                e.line <= line_count(bytes),
+                "{e} (lines: {})",
+                line_count(bytes)
+            ),
         }
     }
 
