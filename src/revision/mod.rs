@@ -1,9 +1,19 @@
 //! Revisions: the parsed, validated form of one revision file (SPEC §2).
 //!
-//! Pure types; `parse` turns bytes into a [`Revision`], `load` walks a folder.
+//! Pure types; `parse` turns bytes into a [`Revision`], `format` writes a new
+//! revision file, `load` walks a folder (the only I/O here).
 
+mod directive;
+pub mod error;
+pub mod format;
 pub mod load;
 pub mod parse;
+
+pub use directive::is_valid_label;
+pub use error::{IdDirective, ParseError, ParseErrorKind};
+pub use format::{NewRevision, format_new};
+pub use load::{LoadError, LoadedDir, load_dir};
+pub use parse::{checksum, parse};
 
 use std::borrow::Borrow;
 use std::fmt;
