@@ -1,5 +1,6 @@
 //! `migrate`: keeps the several databases of one application in step with
-//! their migration histories. See `README.md` and `SPEC.md`.
+//! their migration histories. See `README.md` for the user's view and
+//! `SPEC.md` for the contract.
 
 pub mod cli;
 pub mod commands;
@@ -15,3 +16,77 @@ pub mod render;
 pub mod revision;
 pub mod state;
 pub mod url;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use crate::cli::Cli;
+use crate::context::Context;
+use crate::exit::{Category, Fail};
+
+/// Runs `migrate` with these arguments and returns the process exit code.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    install_panic_hook();
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    let ctx = match Context::new(&cli.global) {
+        Ok(ctx) => ctx,
+        Err(e) => return report_error(None, &e),
+    };
+    logging::init(cli.global.verbose, cli.global.quiet, ctx.printer.color);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return report_error(Some(&ctx), &anyhow::Error::new(e).context("cannot start the async runtime")),
+    };
+    match runtime.block_on(commands::dispatch(cli, &ctx)) {
+        Ok(category) => category.into(),
+        Err(e) => report_error(Some(&ctx), &e),
+    }
+}
+
+/// Prints an error (what, causes, hint) and picks its exit code.
+fn report_error(ctx: Option<&Context>, err: &anyhow::Error) -> ExitCode {
+    let category = exit::category(err);
+    if category == Category::Success {
+        return ExitCode::SUCCESS; // a closed stdout pipe (`migrate history | head`) is not a failure
+    }
+    let mut causes: Vec<String> = err.chain().skip(1).map(ToString::to_string).collect();
+    causes.dedup();
+    let hint = err.chain().find_map(|c| c.downcast_ref::<Fail>().and_then(|f| f.hint.clone()));
+    let fallback;
+    let printer = match ctx {
+        Some(c) => &c.printer,
+        None => {
+            fallback = render::printer::Printer::plain();
+            &fallback
+        }
+    };
+    printer.error(&err.to_string(), &causes, hint.as_deref());
+    category.into()
+}
+
+/// A panic is a bug: say so in one line, without the payload (which could
+/// quote a URL), and exit 101 as Rust does.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!(
+                "error: migrate hit an internal error{place}; this is a bug: please report it with the command you ran"
+            );
+        }
+    }));
+}

@@ -53,6 +53,19 @@ impl Printer {
         }
     }
 
+    /// A printer for errors before the flags are known: plain text, stderr.
+    pub fn plain() -> Self {
+        Self {
+            format: Format::Text,
+            quiet: false,
+            verbose: 0,
+            color: false,
+            stdout_tty: false,
+            stderr_tty: false,
+            secrets: Arc::default(),
+        }
+    }
+
     /// From now on, every output is scrubbed of this URL's password.
     pub fn add_secret(&self, url: &DbUrl) {
         if url.password().is_some() {

@@ -1,0 +1,144 @@
+//! `migrate history`: revisions newest first, marking heads, branch points,
+//! merge points and (with `--applied`) what the database has applied.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::cli::HistoryArgs;
+use crate::commands::online;
+use crate::commands::show::resolve_one;
+use crate::commands::status::look;
+use crate::context::{Context, Project};
+use crate::exit::{Category, Fail};
+use crate::graph::Graph;
+use crate::revision::{Revision, RevisionId};
+
+#[derive(Serialize)]
+struct EntryDoc {
+    revision: String,
+    parents: Vec<String>,
+    depends_on: Vec<String>,
+    message: String,
+    created: Option<String>,
+    file: String,
+    head: bool,
+    branch_point: bool,
+    merge_point: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    applied: Option<bool>,
+}
+
+pub(crate) async fn run(ctx: &Context, project: &Project, args: &HistoryArgs) -> Result<Category> {
+    let graph = project.graph(&args.db)?;
+    let shown = match &args.range {
+        Some(range) => range_set(&graph, range, &args.db)?,
+        None => graph.revisions().iter().map(|r| r.id.clone()).collect(),
+    };
+    let applied = if args.applied { Some(applied_set(ctx, project, &args.db).await?) } else { None };
+    let heads: BTreeSet<RevisionId> = graph.heads().into_iter().collect();
+    let mut text = String::new();
+    let mut docs = Vec::new();
+    for id in graph.history_order().iter().filter(|id| shown.contains(*id)) {
+        let Some(rev) = graph.get(id.as_str()) else { continue };
+        let is_applied = applied.as_ref().map(|a| a.contains(id.as_str()));
+        let marks = marks(&graph, rev, heads.contains(id), is_applied);
+        if args.verbose {
+            verbose_entry(&mut text, rev, &marks);
+        } else {
+            let parents = if rev.parents.is_empty() { "<base>".to_owned() } else { join(&rev.parents) };
+            let marks = if marks.is_empty() { String::new() } else { format!(" ({})", marks.join(", ")) };
+            let _ = writeln!(text, "{parents} -> {}{marks}, {}", rev.id, rev.message);
+        }
+        docs.push(EntryDoc {
+            revision: rev.id.to_string(),
+            parents: rev.parents.iter().map(ToString::to_string).collect(),
+            depends_on: rev.depends_on.iter().map(ToString::to_string).collect(),
+            message: rev.message.clone(),
+            created: rev.created.as_ref().map(|c| c.text.clone()),
+            file: rev.path.display().to_string(),
+            head: heads.contains(id),
+            branch_point: graph.is_branch_point(id.as_str()),
+            merge_point: graph.is_merge_point(id.as_str()),
+            applied: is_applied,
+        });
+    }
+    ctx.printer.json(&BTreeMap::from([(args.db.clone(), docs)]));
+    ctx.printer.text(&text);
+    Ok(Category::Success)
+}
+
+fn marks(graph: &Graph, rev: &Revision, head: bool, applied: Option<bool>) -> Vec<&'static str> {
+    let mut marks = Vec::new();
+    if head {
+        marks.push("head");
+    }
+    if graph.is_branch_point(rev.id.as_str()) {
+        marks.push("branchpoint");
+    }
+    if graph.is_merge_point(rev.id.as_str()) {
+        marks.push("mergepoint");
+    }
+    if applied == Some(true) {
+        marks.push("applied");
+    }
+    marks
+}
+
+fn verbose_entry(text: &mut String, rev: &Revision, marks: &[&str]) {
+    let marks = if marks.is_empty() { String::new() } else { format!(" ({})", marks.join(", ")) };
+    let _ = writeln!(text, "Rev: {}{marks}", rev.id);
+    let _ = writeln!(text, "Parent: {}", if rev.parents.is_empty() { "<base>".to_owned() } else { join(&rev.parents) });
+    if !rev.depends_on.is_empty() {
+        let _ = writeln!(text, "Depends on: {}", join(&rev.depends_on));
+    }
+    if let Some(c) = &rev.created {
+        let _ = writeln!(text, "Created: {}", c.text);
+    }
+    let _ = writeln!(text, "Path: {}", rev.path.display());
+    let _ = writeln!(text, "\n    {}\n", rev.message);
+}
+
+/// `A:B`: the revisions that are ancestors of B (or B) and descendants of A
+/// (or A). Either side may be left out.
+fn range_set(graph: &Graph, range: &str, db: &str) -> Result<BTreeSet<RevisionId>> {
+    let Some((from, to)) = range.split_once(':') else {
+        return Err(Fail::bad_input(format!("--range `{range}` must look like `A:B` (either side may be empty)")).into());
+    };
+    let upper: BTreeSet<RevisionId> = if to.is_empty() {
+        graph.revisions().iter().map(|r| r.id.clone()).collect()
+    } else {
+        let b = resolve_one(graph, to, &BTreeSet::new(), db)?;
+        graph.closure([&b])
+    };
+    if from.is_empty() {
+        return Ok(upper);
+    }
+    let a = resolve_one(graph, from, &BTreeSet::new(), db)?;
+    let mut below = BTreeSet::from([a.clone()]);
+    let mut stack = vec![a];
+    while let Some(id) = stack.pop() {
+        for next in graph.children(id.as_str()).into_iter().chain(graph.dependents(id.as_str())) {
+            if below.insert(next.clone()) {
+                stack.push(next);
+            }
+        }
+    }
+    Ok(upper.intersection(&below).cloned().collect())
+}
+
+async fn applied_set(ctx: &Context, project: &Project, db: &str) -> Result<BTreeSet<String>> {
+    let prepared = online::prepare(ctx, project, &[db.to_owned()])?;
+    let mut looked = look(&prepared, project.config.settings.wait).await;
+    match looked.pop().map(|l| l.result) {
+        Some(Ok(insp)) => Ok(insp.rows.into_iter().map(|r| r.revision).collect()),
+        Some(Err(e)) => Err(e),
+        None => Ok(BTreeSet::new()),
+    }
+}
+
+fn join(ids: &[RevisionId]) -> String {
+    ids.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(", ")
+}
