@@ -245,3 +245,168 @@ fn drift(row: &AppliedRow, revision: &crate::revision::Revision) -> Vec<StateIss
     }
     issues
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::test_support::{graph, ids};
+
+    fn row(revision: &str, parents: &str) -> AppliedRow {
+        AppliedRow {
+            revision: revision.to_owned(),
+            parents: parents.split_whitespace().map(str::to_owned).collect(),
+            checksum: format!("sum_{revision}"),
+            method: "up".to_owned(),
+            dirty: false,
+        }
+    }
+
+    #[test]
+    fn clean_rows_give_the_applied_set_and_heads() {
+        let g = graph("a; b<a; c<a; x; y<x dep=b");
+        let state = analyse(
+            &g,
+            &[row("a", ""), row("b", "a"), row("c", "a"), row("x", "")],
+        );
+        assert!(state.issues.is_empty(), "{:?}", state.issues);
+        assert_eq!(
+            state.applied,
+            ids(&["a", "b", "c", "x"]).into_iter().collect()
+        );
+        assert_eq!(state.current, ["b", "c", "x"]);
+        let all = analyse(
+            &g,
+            &[
+                row("a", ""),
+                row("b", "a"),
+                row("c", "a"),
+                row("x", ""),
+                row("y", "x"),
+            ],
+        );
+        assert_eq!(all.current, ["c", "y"]);
+    }
+
+    #[test]
+    fn unknown_rows_warn_and_count_as_heads_through_recorded_parents() {
+        let g = graph("a; b<a");
+        let state = analyse(&g, &[row("a", ""), row("b", "a"), row("zz", "b")]);
+        assert_eq!(
+            state.issues,
+            vec![StateIssue::Unknown {
+                revision: "zz".into()
+            }]
+        );
+        assert!(!state.blocks_up());
+        assert_eq!(state.current, ["zz"]);
+        assert_eq!(state.applied.len(), 2);
+        assert!(
+            state.issues[0]
+                .render("core")
+                .contains("`migrate repair core zz --forget`")
+        );
+    }
+
+    #[test]
+    fn missing_applied_parent_or_dependency_blocks() {
+        let g = graph("a; b<a; x dep=a");
+        let state = analyse(&g, &[row("b", "a"), row("x", "")]);
+        assert_eq!(
+            state.issues,
+            vec![
+                StateIssue::NotClosed {
+                    revision: "b".into(),
+                    missing: vec!["a".into()]
+                },
+                StateIssue::NotClosed {
+                    revision: "x".into(),
+                    missing: vec!["a".into()]
+                },
+            ]
+        );
+        assert!(state.blocks_up());
+        assert!(
+            state.issues[0].to_string().contains("`migrate stamp DB a`"),
+            "{}",
+            state.issues[0]
+        );
+    }
+
+    #[test]
+    fn changed_checksum_blocks_and_names_the_file() {
+        let g = graph("a; b<a");
+        let mut changed = row("b", "a");
+        changed.checksum = "0123456789abcdef0123".into();
+        let state = analyse(&g, &[row("a", ""), changed]);
+        assert_eq!(
+            state.issues,
+            vec![StateIssue::ChecksumChanged {
+                revision: "b".into(),
+                path: "b.sql".into(),
+                recorded: "0123456789abcdef0123".into(),
+                file: "sum_b".into(),
+            }]
+        );
+        assert!(state.blocks_up());
+        let text = state.issues[0].render("core");
+        assert!(
+            text.contains("`b.sql`") && text.contains("0123456789ab then"),
+            "{text}"
+        );
+        assert!(text.contains("`migrate repair core b --applied`"), "{text}");
+    }
+
+    #[test]
+    fn empty_recorded_checksum_is_not_compared() {
+        let g = graph("a");
+        let mut stamped = row("a", "");
+        stamped.checksum.clear();
+        stamped.method = "stamp".into();
+        assert!(analyse(&g, &[stamped]).issues.is_empty());
+    }
+
+    #[test]
+    fn changed_parents_warn_with_both_lists() {
+        let g = graph("a; x; b<x");
+        let state = analyse(&g, &[row("a", ""), row("x", ""), row("b", "a")]);
+        assert_eq!(
+            state.issues,
+            vec![StateIssue::ParentsChanged {
+                revision: "b".into(),
+                path: "b.sql".into(),
+                recorded: vec!["a".into()],
+                file: vec!["x".into()],
+            }]
+        );
+        assert!(!state.blocks_up());
+        assert!(
+            state.issues[0]
+                .to_string()
+                .contains("parents `a` but `b.sql` now lists `x`")
+        );
+    }
+
+    #[test]
+    fn merge_parent_order_is_not_a_change() {
+        let g = graph("a; b<a; c<a; m<b,c");
+        let rows = [row("a", ""), row("b", "a"), row("c", "a"), row("m", "c b")];
+        assert!(analyse(&g, &rows).issues.is_empty());
+    }
+
+    #[test]
+    fn dirty_rows_block_and_are_not_applied() {
+        let g = graph("a; b<a");
+        let mut dirty = row("b", "a");
+        dirty.dirty = true;
+        let state = analyse(&g, &[row("a", ""), dirty]);
+        assert_eq!(
+            state.issues,
+            vec![StateIssue::Dirty {
+                revision: "b".into()
+            }]
+        );
+        assert!(state.blocks_up());
+        assert_eq!(state.applied, ids(&["a"]).into_iter().collect());
+        assert_eq!(state.current, ["a"]);
+    }
+}

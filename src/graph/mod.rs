@@ -15,8 +15,6 @@ pub mod target;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
-mod target_tests;
-#[cfg(test)]
 pub(crate) mod test_support;
 #[cfg(test)]
 mod tests;

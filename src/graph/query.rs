@@ -118,7 +118,7 @@ impl Graph {
     /// The nearest common ancestor (through parent edges, each revision
     /// counting as its own ancestor) of `heads`: where they diverged. Of
     /// several nearest ones, the latest in apply order. `None` when they
-    /// share no ancestor or `heads` holds no known id.
+    /// share no ancestor, `heads` is empty or holds an unknown id.
     pub fn divergence(&self, heads: &[RevisionId]) -> Option<RevisionId> {
         let mut common: Option<Vec<bool>> = None;
         for head in heads {

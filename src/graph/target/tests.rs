@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use super::target::{Resolved, StepAmbiguity, Target, TargetError};
-use super::test_support::{graph, id, ids};
+use super::{Resolved, StepAmbiguity, Target, TargetError};
+use crate::graph::test_support::{graph, id, ids};
 use crate::revision::RevisionId;
 
 fn parse(s: &str) -> Target {
