@@ -84,8 +84,8 @@ pub enum TargetError {
     },
 
     #[error(
-        "target `{input}` goes past a head: got {}, to `{reached}`, which has no children; use a smaller step, or `{reached}`",
-        steps(.steps_done)
+        "target `{input}` goes past a head: {}, which has no children; use fewer steps, or `{reached}`",
+        got(.steps_done, .reached)
     )]
     PastHead {
         input: String,
@@ -94,8 +94,8 @@ pub enum TargetError {
     },
 
     #[error(
-        "target `{input}` goes below a base: got {}, to base `{reached}`, and one more step already means `base`; use a smaller step, or `base` to revert everything",
-        steps(.steps_done)
+        "target `{input}` goes below a base: {}, a base, and one step below it already means `base`; use fewer steps, or `base` to revert everything",
+        got(.steps_done, .reached)
     )]
     PastBase {
         input: String,
@@ -132,10 +132,11 @@ fn unknown_message(input: &str, too_short: bool) -> String {
     }
 }
 
-fn steps(n: &usize) -> String {
-    if *n == 1 {
-        "1 step".to_owned()
-    } else {
-        format!("{n} steps")
+/// How far a walk got: "it starts at `x`" or "got 2 steps, to `x`".
+fn got(steps_done: &usize, reached: &RevisionId) -> String {
+    match steps_done {
+        0 => format!("it starts at `{reached}`"),
+        1 => format!("got 1 step, to `{reached}`"),
+        n => format!("got {n} steps, to `{reached}`"),
     }
 }

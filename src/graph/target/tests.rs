@@ -250,7 +250,10 @@ fn further_below_a_base_is_an_error() {
             steps_done: 1,
         }
     );
-    assert!(err.to_string().contains("got 1 step, to base `a`"), "{err}");
+    assert!(
+        err.to_string().contains("got 1 step, to `a`, a base"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -275,6 +278,12 @@ fn plus_n_moves_up_from_the_single_applied_head() {
     assert!(
         matches!(err, TargetError::PastHead { steps_done: 2, .. }),
         "{err:?}"
+    );
+    let err = resolve(LINE, "d+1", &[]).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("it starts at `d`, which has no children"),
+        "{err}"
     );
 }
 
