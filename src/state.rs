@@ -1,1 +1,412 @@
-//! placeholder
+//! The applied state of one database (SPEC §4): the version-table rows
+//! checked against the graph, giving the applied set, the applied heads
+//! (`current`) and every problem that `up`, `status` or `verify` report.
+//!
+//! Pure: no file, env, clock or database access; the driver reads the rows.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::graph::{Graph, and_ticked};
+use crate::revision::RevisionId;
+
+/// One row of the version table, as the driver read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedRow {
+    pub revision: String,
+    /// Parent ids recorded at apply time.
+    pub parents: Vec<String>,
+    /// Empty for a stamp of a file-less id.
+    pub checksum: String,
+    /// `up` or `stamp`.
+    pub method: String,
+    pub dirty: bool,
+}
+
+/// What the rows say, checked against the graph.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AppliedState {
+    /// Applied revisions that have a file and are not dirty.
+    pub applied: BTreeSet<RevisionId>,
+    /// The applied heads, sorted: non-dirty rows that no other non-dirty
+    /// row names as a parent or in `depends-on`. A row without a file is
+    /// included, placed by its recorded parents.
+    pub current: Vec<String>,
+    /// Sorted by revision.
+    pub issues: Vec<StateIssue>,
+}
+
+impl AppliedState {
+    /// True when an issue must stop `up` (see [`StateIssue::blocks_up`]).
+    pub fn blocks_up(&self) -> bool {
+        self.issues.iter().any(StateIssue::blocks_up)
+    }
+}
+
+/// A problem with the applied state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateIssue {
+    /// An applied revision no file defines (code older than the database).
+    Unknown { revision: String },
+    /// An applied revision lacking applied parents or dependencies.
+    NotClosed {
+        revision: String,
+        missing: Vec<String>,
+    },
+    /// The `up` section changed since it was applied.
+    ChecksumChanged {
+        revision: String,
+        path: PathBuf,
+        recorded: String,
+        file: String,
+    },
+    /// Re-parented after it was applied: a warning.
+    ParentsChanged {
+        revision: String,
+        path: PathBuf,
+        recorded: Vec<String>,
+        file: Vec<String>,
+    },
+    /// A failed non-transactional run left it half applied.
+    Dirty { revision: String },
+}
+
+impl StateIssue {
+    /// True for what must stop `up` (a changed checksum, a dirty revision,
+    /// an applied set not closed); false for warnings (an unknown applied
+    /// revision, changed parents).
+    pub fn blocks_up(&self) -> bool {
+        matches!(
+            self,
+            Self::NotClosed { .. } | Self::ChecksumChanged { .. } | Self::Dirty { .. }
+        )
+    }
+
+    /// The revision the issue is about.
+    pub fn revision(&self) -> &str {
+        match self {
+            Self::Unknown { revision }
+            | Self::NotClosed { revision, .. }
+            | Self::ChecksumChanged { revision, .. }
+            | Self::ParentsChanged { revision, .. }
+            | Self::Dirty { revision } => revision,
+        }
+    }
+
+    /// The message, with the commands to fix it naming database `db`.
+    pub fn render(&self, db: &str) -> String {
+        match self {
+            Self::Unknown { revision } => format!(
+                "revision `{revision}` is applied but no file defines it (is this code older than the database?); nothing that needs it is applied; restore its file, or if it was undone by hand run `migrate repair {db} {revision} --forget`"
+            ),
+            Self::NotClosed { revision, missing } => format!(
+                "applied revision `{revision}` lacks {}, which must be applied before it; if their changes are in the schema run `migrate stamp {db} {}`, else run `migrate repair {db} {revision} --forget` and apply again",
+                and_ticked(missing),
+                missing.join(" ")
+            ),
+            Self::ChecksumChanged {
+                revision,
+                path,
+                recorded,
+                file,
+            } => format!(
+                "the `up` section of `{}` changed after revision `{revision}` was applied (checksum {} then, {} now); undo the edit, or accept it with `migrate repair {db} {revision} --applied`",
+                path.display(),
+                short(recorded),
+                short(file)
+            ),
+            Self::ParentsChanged {
+                revision,
+                path,
+                recorded,
+                file,
+            } => format!(
+                "revision `{revision}` was applied with parents {} but `{}` now lists {}; it was re-parented after it ran",
+                parent_list(recorded),
+                path.display(),
+                parent_list(file)
+            ),
+            Self::Dirty { revision } => format!(
+                "revision `{revision}` failed part-way and left the database dirty; fix the schema by hand, then run `migrate repair {db} {revision} --applied` if its changes are all in place, or `--forget` if none are"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for StateIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render("DB"))
+    }
+}
+
+/// The first 12 hex digits: enough to tell two checksums apart.
+fn short(checksum: &str) -> String {
+    checksum.chars().take(12).collect()
+}
+
+fn parent_list(parents: &[String]) -> String {
+    if parents.is_empty() {
+        "(none)".to_owned()
+    } else {
+        and_ticked(parents)
+    }
+}
+
+/// Checks the version-table rows against the graph.
+pub fn analyse(graph: &Graph, rows: &[AppliedRow]) -> AppliedState {
+    let rows: BTreeMap<&str, &AppliedRow> = rows.iter().map(|r| (r.revision.as_str(), r)).collect();
+    let live: BTreeSet<&str> = rows
+        .iter()
+        .filter(|(_, r)| !r.dirty)
+        .map(|(id, _)| *id)
+        .collect();
+    let applied: BTreeSet<RevisionId> = live
+        .iter()
+        .filter_map(|id| graph.get(id))
+        .map(|r| r.id.clone())
+        .collect();
+    let mut issues = Vec::new();
+    let mut named: BTreeSet<&str> = BTreeSet::new();
+    for (&id, row) in &rows {
+        if row.dirty {
+            issues.push(StateIssue::Dirty {
+                revision: id.to_owned(),
+            });
+            continue;
+        }
+        let needs: Vec<&str> = match graph.get(id) {
+            None => {
+                issues.push(StateIssue::Unknown {
+                    revision: id.to_owned(),
+                });
+                row.parents.iter().map(String::as_str).collect()
+            }
+            Some(revision) => {
+                issues.extend(drift(row, revision));
+                revision
+                    .parents
+                    .iter()
+                    .chain(&revision.depends_on)
+                    .map(RevisionId::as_str)
+                    .collect()
+            }
+        };
+        let mut missing: Vec<String> = needs
+            .iter()
+            .filter(|n| !live.contains(*n))
+            .map(|n| (*n).to_owned())
+            .collect();
+        missing.sort();
+        missing.dedup();
+        if !missing.is_empty() {
+            issues.push(StateIssue::NotClosed {
+                revision: id.to_owned(),
+                missing,
+            });
+        }
+        named.extend(needs);
+    }
+    let current = live
+        .iter()
+        .filter(|id| !named.contains(*id))
+        .map(|id| (*id).to_owned())
+        .collect();
+    AppliedState {
+        applied,
+        current,
+        issues,
+    }
+}
+
+/// Changes in a known revision's file since its row was written.
+fn drift(row: &AppliedRow, revision: &crate::revision::Revision) -> Vec<StateIssue> {
+    let mut issues = Vec::new();
+    // A stamp of an id without a file recorded no checksum to compare.
+    if !row.checksum.is_empty() && row.checksum != revision.checksum {
+        issues.push(StateIssue::ChecksumChanged {
+            revision: row.revision.clone(),
+            path: revision.path.clone(),
+            recorded: row.checksum.clone(),
+            file: revision.checksum.clone(),
+        });
+    }
+    let mut recorded = row.parents.clone();
+    recorded.sort();
+    let mut file: Vec<String> = revision.parents.iter().map(ToString::to_string).collect();
+    file.sort();
+    if recorded != file {
+        issues.push(StateIssue::ParentsChanged {
+            revision: row.revision.clone(),
+            path: revision.path.clone(),
+            recorded,
+            file,
+        });
+    }
+    issues
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::test_support::{graph, ids};
+
+    fn row(revision: &str, parents: &str) -> AppliedRow {
+        AppliedRow {
+            revision: revision.to_owned(),
+            parents: parents.split_whitespace().map(str::to_owned).collect(),
+            checksum: format!("sum_{revision}"),
+            method: "up".to_owned(),
+            dirty: false,
+        }
+    }
+
+    #[test]
+    fn clean_rows_give_the_applied_set_and_heads() {
+        let g = graph("a; b<a; c<a; x; y<x dep=b");
+        let state = analyse(
+            &g,
+            &[row("a", ""), row("b", "a"), row("c", "a"), row("x", "")],
+        );
+        assert!(state.issues.is_empty(), "{:?}", state.issues);
+        assert_eq!(
+            state.applied,
+            ids(&["a", "b", "c", "x"]).into_iter().collect()
+        );
+        assert_eq!(state.current, ["b", "c", "x"]);
+        let all = analyse(
+            &g,
+            &[
+                row("a", ""),
+                row("b", "a"),
+                row("c", "a"),
+                row("x", ""),
+                row("y", "x"),
+            ],
+        );
+        assert_eq!(all.current, ["c", "y"]);
+    }
+
+    #[test]
+    fn unknown_rows_warn_and_count_as_heads_through_recorded_parents() {
+        let g = graph("a; b<a");
+        let state = analyse(&g, &[row("a", ""), row("b", "a"), row("zz", "b")]);
+        assert_eq!(
+            state.issues,
+            vec![StateIssue::Unknown {
+                revision: "zz".into()
+            }]
+        );
+        assert!(!state.blocks_up());
+        assert_eq!(state.current, ["zz"]);
+        assert_eq!(state.applied.len(), 2);
+        assert!(
+            state.issues[0]
+                .render("core")
+                .contains("`migrate repair core zz --forget`")
+        );
+    }
+
+    #[test]
+    fn missing_applied_parent_or_dependency_blocks() {
+        let g = graph("a; b<a; x dep=a");
+        let state = analyse(&g, &[row("b", "a"), row("x", "")]);
+        assert_eq!(
+            state.issues,
+            vec![
+                StateIssue::NotClosed {
+                    revision: "b".into(),
+                    missing: vec!["a".into()]
+                },
+                StateIssue::NotClosed {
+                    revision: "x".into(),
+                    missing: vec!["a".into()]
+                },
+            ]
+        );
+        assert!(state.blocks_up());
+        assert!(
+            state.issues[0].to_string().contains("`migrate stamp DB a`"),
+            "{}",
+            state.issues[0]
+        );
+    }
+
+    #[test]
+    fn changed_checksum_blocks_and_names_the_file() {
+        let g = graph("a; b<a");
+        let mut changed = row("b", "a");
+        changed.checksum = "0123456789abcdef0123".into();
+        let state = analyse(&g, &[row("a", ""), changed]);
+        assert_eq!(
+            state.issues,
+            vec![StateIssue::ChecksumChanged {
+                revision: "b".into(),
+                path: "b.sql".into(),
+                recorded: "0123456789abcdef0123".into(),
+                file: "sum_b".into(),
+            }]
+        );
+        assert!(state.blocks_up());
+        let text = state.issues[0].render("core");
+        assert!(
+            text.contains("`b.sql`") && text.contains("0123456789ab then"),
+            "{text}"
+        );
+        assert!(text.contains("`migrate repair core b --applied`"), "{text}");
+    }
+
+    #[test]
+    fn empty_recorded_checksum_is_not_compared() {
+        let g = graph("a");
+        let mut stamped = row("a", "");
+        stamped.checksum.clear();
+        stamped.method = "stamp".into();
+        assert!(analyse(&g, &[stamped]).issues.is_empty());
+    }
+
+    #[test]
+    fn changed_parents_warn_with_both_lists() {
+        let g = graph("a; x; b<x");
+        let state = analyse(&g, &[row("a", ""), row("x", ""), row("b", "a")]);
+        assert_eq!(
+            state.issues,
+            vec![StateIssue::ParentsChanged {
+                revision: "b".into(),
+                path: "b.sql".into(),
+                recorded: vec!["a".into()],
+                file: vec!["x".into()],
+            }]
+        );
+        assert!(!state.blocks_up());
+        assert!(
+            state.issues[0]
+                .to_string()
+                .contains("parents `a` but `b.sql` now lists `x`")
+        );
+    }
+
+    #[test]
+    fn merge_parent_order_is_not_a_change() {
+        let g = graph("a; b<a; c<a; m<b,c");
+        let rows = [row("a", ""), row("b", "a"), row("c", "a"), row("m", "c b")];
+        assert!(analyse(&g, &rows).issues.is_empty());
+    }
+
+    #[test]
+    fn dirty_rows_block_and_are_not_applied() {
+        let g = graph("a; b<a");
+        let mut dirty = row("b", "a");
+        dirty.dirty = true;
+        let state = analyse(&g, &[row("a", ""), dirty]);
+        assert_eq!(
+            state.issues,
+            vec![StateIssue::Dirty {
+                revision: "b".into()
+            }]
+        );
+        assert!(state.blocks_up());
+        assert_eq!(state.applied, ids(&["a"]).into_iter().collect());
+        assert_eq!(state.current, ["a"]);
+    }
+}

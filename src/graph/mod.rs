@@ -1,1 +1,336 @@
-//! placeholder
+//! The revision graph of one database (SPEC §3): built and validated from
+//! the parsed revisions, then queried by targets, plans and state checks.
+//!
+//! Pure: no file, env, clock or database access.
+//!
+//! Revisions are kept in a `Vec` sorted by id and addressed by index, so
+//! sorting a list of indices sorts it by id, and every edge list is a
+//! `Vec<usize>`. Building and the whole-graph queries are `O(n log n)`.
+
+mod error;
+mod order;
+mod query;
+pub mod target;
+
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+pub(crate) mod test_support;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+pub use error::GraphError;
+pub(crate) use error::{and_ticked, or_ticked};
+
+use crate::revision::{Revision, RevisionId};
+
+/// A validated revision graph: unique ids, every parent and `depends-on`
+/// present, acyclic, and no merge listing a parent that is an ancestor of
+/// another of its parents.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    /// Sorted by id; the index of a revision is its position here.
+    revisions: Vec<Revision>,
+    index: HashMap<RevisionId, usize>,
+    /// Parent edges, deduplicated, sorted by id.
+    parents: Vec<Vec<usize>>,
+    /// Children (the reverse of `parents`), sorted by id.
+    children: Vec<Vec<usize>>,
+    /// Who names this revision in `depends-on`, sorted by id.
+    dependents: Vec<Vec<usize>>,
+    /// Parents and `depends-on` together: what must be applied first.
+    needs: Vec<Vec<usize>>,
+    /// Children and dependents together: what must be reverted first.
+    needed_by: Vec<Vec<usize>>,
+    /// Position of each revision when sorted by (`created`, id).
+    rank: Vec<usize>,
+    /// The inverse of `rank`.
+    by_rank: Vec<usize>,
+    /// Position of each revision in the full apply order.
+    apply_position: Vec<usize>,
+}
+
+impl Graph {
+    /// Builds and validates the graph of one database's revisions.
+    ///
+    /// # Errors
+    /// Every problem found, in a stable order: duplicate ids, missing
+    /// parents and dependencies, cycles, then redundant parents (only
+    /// looked for when there is no cycle).
+    pub fn build(revisions: Vec<Revision>) -> Result<Graph, Vec<GraphError>> {
+        let mut errors = Vec::new();
+        let revisions = dedup_ids(revisions, &mut errors);
+        let index: HashMap<RevisionId, usize> = revisions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
+        let (parents, depends) = link(&revisions, &index, &mut errors);
+        let mut graph = Graph::assemble(revisions, index, parents, depends);
+
+        let order = graph.topological(None, true);
+        if order.len() < graph.len() {
+            errors.extend(graph.cycles(&order));
+        } else {
+            for (i, &r) in order.iter().enumerate() {
+                graph.apply_position[r] = i;
+            }
+            errors.extend(graph.redundant_parents());
+        }
+        if errors.is_empty() {
+            Ok(graph)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn assemble(
+        revisions: Vec<Revision>,
+        index: HashMap<RevisionId, usize>,
+        parents: Vec<Vec<usize>>,
+        depends: Vec<Vec<usize>>,
+    ) -> Graph {
+        let n = revisions.len();
+        let children = reverse_edges(&parents);
+        let dependents = reverse_edges(&depends);
+        let needs = union_edges(&parents, &depends);
+        let needed_by = union_edges(&children, &dependents);
+        let mut by_rank: Vec<usize> = (0..n).collect();
+        // Index order is id order, so the tie-break on the index is the id.
+        by_rank.sort_by(|&a, &b| {
+            revisions[a]
+                .created
+                .cmp(&revisions[b].created)
+                .then(a.cmp(&b))
+        });
+        let mut rank = vec![0; n];
+        for (position, &r) in by_rank.iter().enumerate() {
+            rank[r] = position;
+        }
+        Graph {
+            revisions,
+            index,
+            parents,
+            children,
+            dependents,
+            needs,
+            needed_by,
+            rank,
+            by_rank,
+            apply_position: (0..n).collect(),
+        }
+    }
+
+    /// One cycle per group of revisions that could not be ordered.
+    ///
+    /// Every revision left out of a topological order names another left-out
+    /// revision, so walking to the smallest such name from the smallest
+    /// unexplained revision must close a cycle. What lies downstream of a
+    /// found cycle is then explained by it and not walked again.
+    fn cycles(&self, ordered: &[usize]) -> Vec<GraphError> {
+        let n = self.len();
+        let mut remaining = vec![true; n];
+        for &r in ordered {
+            remaining[r] = false;
+        }
+        let mut explained = vec![false; n];
+        let mut errors = Vec::new();
+        for start in 0..n {
+            if !remaining[start] || explained[start] {
+                continue;
+            }
+            let Some(cycle) = self.walk_to_cycle(start, &remaining, &explained) else {
+                break;
+            };
+            self.mark_downstream(&cycle, &mut explained);
+            let mut path: Vec<RevisionId> = cycle
+                .iter()
+                .map(|&r| self.revisions[r].id.clone())
+                .collect();
+            let files = cycle
+                .iter()
+                .map(|&r| self.revisions[r].path.clone())
+                .collect();
+            if let Some(first) = path.first().cloned() {
+                path.push(first);
+            }
+            errors.push(GraphError::Cycle { path, files });
+        }
+        errors
+    }
+
+    /// Follows "names as parent or dependency" edges from `start` until a
+    /// revision repeats; returns the cycle rotated to start at its smallest id.
+    fn walk_to_cycle(
+        &self,
+        start: usize,
+        remaining: &[bool],
+        explained: &[bool],
+    ) -> Option<Vec<usize>> {
+        let mut seen: HashMap<usize, usize> = HashMap::new();
+        let mut walk = vec![start];
+        seen.insert(start, 0);
+        loop {
+            let current = *walk.last()?;
+            let next = *self.needs[current]
+                .iter()
+                .find(|&&p| remaining[p] && !explained[p])?;
+            if let Some(&at) = seen.get(&next) {
+                let mut cycle = walk.split_off(at);
+                let smallest = cycle.iter().enumerate().min_by_key(|(_, r)| **r)?.0;
+                cycle.rotate_left(smallest);
+                return Some(cycle);
+            }
+            seen.insert(next, walk.len());
+            walk.push(next);
+        }
+    }
+
+    fn mark_downstream(&self, from: &[usize], marked: &mut [bool]) {
+        let mut queue: VecDeque<usize> = from.iter().copied().collect();
+        while let Some(r) = queue.pop_front() {
+            if std::mem::replace(&mut marked[r], true) {
+                continue;
+            }
+            queue.extend(self.needed_by[r].iter().copied());
+        }
+    }
+
+    /// Merge revisions listing a parent that is an ancestor of another of
+    /// their parents. Ancestry here follows parent edges only.
+    ///
+    /// One search per merge, from the parents' own parents, tagged with the
+    /// parent it started from. An ancestor is earlier in the apply order,
+    /// so the search stops below the earliest parent.
+    fn redundant_parents(&self) -> Vec<GraphError> {
+        let mut errors = Vec::new();
+        for (child, parents) in self.parents.iter().enumerate() {
+            if parents.len() < 2 {
+                continue;
+            }
+            let floor = parents
+                .iter()
+                .map(|&p| self.apply_position[p])
+                .min()
+                .unwrap_or(0);
+            let wanted: HashSet<usize> = parents.iter().copied().collect();
+            let mut origin: HashMap<usize, usize> = HashMap::new();
+            let mut queue = VecDeque::new();
+            for &p in parents {
+                queue.extend(self.parents[p].iter().map(|&pp| (pp, p)));
+            }
+            let mut reported = HashSet::new();
+            while let Some((r, from)) = queue.pop_front() {
+                if self.apply_position[r] < floor || origin.contains_key(&r) {
+                    continue;
+                }
+                origin.insert(r, from);
+                if wanted.contains(&r) && reported.insert(r) {
+                    errors.push(GraphError::RedundantParent {
+                        child: self.revisions[child].id.clone(),
+                        parent: self.revisions[r].id.clone(),
+                        ancestor_of: self.revisions[from].id.clone(),
+                        file: self.revisions[child].path.clone(),
+                    });
+                }
+                queue.extend(self.parents[r].iter().map(|&pp| (pp, from)));
+            }
+        }
+        errors
+    }
+}
+
+/// Sorts by id (then path) and keeps the first file of each id, reporting
+/// the others.
+fn dedup_ids(mut revisions: Vec<Revision>, errors: &mut Vec<GraphError>) -> Vec<Revision> {
+    revisions.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.path.cmp(&b.path)));
+    let mut kept: Vec<Revision> = Vec::with_capacity(revisions.len());
+    let mut duplicate_of_last = false;
+    for revision in revisions {
+        match kept.last() {
+            Some(last) if last.id == revision.id => {
+                if !duplicate_of_last {
+                    errors.push(GraphError::DuplicateId {
+                        id: last.id.clone(),
+                        files: vec![last.path.clone()],
+                    });
+                    duplicate_of_last = true;
+                }
+                if let Some(GraphError::DuplicateId { files, .. }) = errors.last_mut() {
+                    files.push(revision.path);
+                }
+            }
+            _ => {
+                duplicate_of_last = false;
+                kept.push(revision);
+            }
+        }
+    }
+    kept
+}
+
+/// Resolves parent and `depends-on` ids to indices, reporting missing ones.
+fn link(
+    revisions: &[Revision],
+    index: &HashMap<RevisionId, usize>,
+    errors: &mut Vec<GraphError>,
+) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
+    let mut parents = Vec::with_capacity(revisions.len());
+    let mut depends = Vec::with_capacity(revisions.len());
+    for revision in revisions {
+        let mut ps = Vec::new();
+        for parent in &revision.parents {
+            match index.get(parent) {
+                Some(&p) => ps.push(p),
+                None => errors.push(GraphError::MissingParent {
+                    child: revision.id.clone(),
+                    parent: parent.clone(),
+                    file: revision.path.clone(),
+                }),
+            }
+        }
+        let mut ds = Vec::new();
+        for dependency in &revision.depends_on {
+            match index.get(dependency) {
+                Some(&d) => ds.push(d),
+                None => errors.push(GraphError::MissingDependency {
+                    child: revision.id.clone(),
+                    dependency: dependency.clone(),
+                    file: revision.path.clone(),
+                }),
+            }
+        }
+        ps.sort_unstable();
+        ps.dedup();
+        ds.sort_unstable();
+        ds.dedup();
+        parents.push(ps);
+        depends.push(ds);
+    }
+    (parents, depends)
+}
+
+fn reverse_edges(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let mut reversed = vec![Vec::new(); edges.len()];
+    // Visiting sources in index order keeps every reversed list sorted.
+    for (from, targets) in edges.iter().enumerate() {
+        for &to in targets {
+            reversed[to].push(from);
+        }
+    }
+    reversed
+}
+
+fn union_edges(a: &[Vec<usize>], b: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| {
+            let mut joined: Vec<usize> = x.iter().chain(y).copied().collect();
+            joined.sort_unstable();
+            joined.dedup();
+            joined
+        })
+        .collect()
+}
