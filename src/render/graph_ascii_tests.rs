@@ -313,3 +313,122 @@ fn ten_thousand_revisions_draw_fast() {
         "lanes are reused, not accumulated"
     );
 }
+
+/// The `diverged` fixture's nodes, newest first. Its `created` times grow
+/// from parent to child, so sorting by them is a valid history order; only
+/// the header lines the drawing needs are read.
+fn diverged_fixture() -> Vec<GraphNode> {
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/diverged");
+    let mut nodes: Vec<(String, GraphNode)> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let mut node = GraphNode::default();
+            let mut created = String::new();
+            for line in text.lines().take_while(|l| *l != "-- migrate:up") {
+                let (key, value) = line
+                    .strip_prefix("-- migrate:")
+                    .and_then(|l| l.split_once(' '))
+                    .unwrap_or(("", ""));
+                match key {
+                    "revision" => node.id = value.to_owned(),
+                    "parents" => node.parents = value.split(' ').map(str::to_owned).collect(),
+                    "message" => node.message = value.to_owned(),
+                    "created" => created = value.to_owned(),
+                    "labels" => node.marks.push(value.to_owned()),
+                    _ => {}
+                }
+            }
+            (created, node)
+        })
+        .collect();
+    nodes.sort_by(|a, b| b.0.cmp(&a.0));
+    nodes.into_iter().map(|(_, node)| node).collect()
+}
+
+#[test]
+fn diverged_fixture_shows_two_chains_and_the_inner_merge() {
+    assert_eq!(
+        draw(&diverged_fixture()),
+        lines(&[
+            r"o def24e423a45 add credit_notes.reason",
+            r"| o b61d975d6669 create notification_preferences",
+            r"o | e1d0716e8bb5 index invoice_events by invoice",
+            r"o | 827ab54e3ec5 create invoice_events",
+            r"o | 8771649f5e6e add invoices.currency",
+            r"o | 40a16d46e0db create credit_notes",
+            r"| o 45d7bd4d0cf7 index notifications by account",
+            r"o | 92fdb79c792f merge tax rates into billing",
+            r"|\ \",
+            r"| o | 92e2b961c12c seed default tax rates",
+            r"o | | a99d460012f6 add payments.method",
+            r"| | o 25ceb99f3c90 add notifications.read_at",
+            r"| o | 5a6e2024d2a7 add invoice_lines.tax_rate_id",
+            r"o | | 0ead68e1a78e create refunds",
+            r"| o | 31c82706eaee create tax_rates",
+            r"|/ /",
+            r"| o 7a26378c84b8 create notifications",
+            r"o | a0dd7635d53d index payments by invoice",
+            r"o | 7e97ff4185c4 create payments",
+            r"o | c5136105ef6c add invoices.due_date",
+            r"| o 5241dc2d22ac create notification_channels (notifications)",
+            r"o | 2d47267ebd85 create invoice_lines",
+            r"o | 2d38474b9078 create invoices (billing)",
+            r"|/",
+            r"o 787d7b8592ea add accounts.plan",
+            r"o adb6b7e45ba6 create audit_log",
+            r"o ac7287886928 create accounts",
+        ])
+    );
+}
+
+/// Random histories, newest first: node `i` takes its parents from `i+1..`.
+fn random_history() -> impl proptest::strategy::Strategy<Value = Vec<GraphNode>> {
+    use proptest::prelude::*;
+    prop::collection::vec(prop::collection::vec(1usize..12, 0..4), 1..40).prop_map(|picks| {
+        let n = picks.len();
+        picks
+            .iter()
+            .enumerate()
+            .map(|(i, offsets)| GraphNode {
+                id: format!("r{i}"),
+                parents: offsets
+                    .iter()
+                    .filter(|o| i + *o < n)
+                    .map(|o| format!("r{}", i + o))
+                    .collect(),
+                ..GraphNode::default()
+            })
+            .collect()
+    })
+}
+
+proptest::proptest! {
+    #[test]
+    fn every_revision_gets_one_line_and_lanes_are_continuous(nodes in random_history()) {
+        let drawn = draw(&nodes);
+        let rows: Vec<Vec<char>> = drawn.lines().map(|l| l.chars().collect()).collect();
+        let node_rows: Vec<&Vec<char>> =
+            rows.iter().filter(|r| r.iter().any(|c| *c == 'r')).collect();
+        proptest::prop_assert_eq!(node_rows.len(), nodes.len());
+        for (row, node) in node_rows.iter().zip(&nodes) {
+            let text: String = row.iter().collect();
+            proptest::prop_assert!(text.ends_with(&format!(" {}", node.id)), "{}", text);
+        }
+        // A `|` always continues something from the row above: a lane or
+        // node straight above, a `\` above-left or a `/` above-right.
+        for pair in rows.windows(2) {
+            let (above, row) = (&pair[0], &pair[1]);
+            let at = |p: usize| above.get(p).copied().unwrap_or(' ');
+            for (p, c) in row.iter().enumerate() {
+                if *c == '|' && !matches!(at(p), '|' | 'o' | '*') {
+                    let left = p.checked_sub(1).map(at).unwrap_or(' ');
+                    proptest::prop_assert!(
+                        left == '\\' || at(p + 1) == '/',
+                        "broken lane at {} in\n{}", p, drawn
+                    );
+                }
+            }
+        }
+    }
+}
