@@ -409,7 +409,7 @@ proptest::proptest! {
         let drawn = draw(&nodes);
         let rows: Vec<Vec<char>> = drawn.lines().map(|l| l.chars().collect()).collect();
         let node_rows: Vec<&Vec<char>> =
-            rows.iter().filter(|r| r.iter().any(|c| *c == 'r')).collect();
+            rows.iter().filter(|r| r.contains(&'r')).collect();
         proptest::prop_assert_eq!(node_rows.len(), nodes.len());
         for (row, node) in node_rows.iter().zip(&nodes) {
             let text: String = row.iter().collect();
