@@ -33,11 +33,7 @@ const PG_PARAMS: &[&str] = &[
 ];
 
 /// Parses everything after `scheme:` for a server database.
-pub(super) fn parse(
-    kind: DriverKind,
-    rest: &str,
-    driver: Option<&str>,
-) -> Result<Parts, UrlError> {
+pub(super) fn parse(kind: DriverKind, rest: &str, driver: Option<&str>) -> Result<Parts, UrlError> {
     let scheme = scheme_of(kind);
     let (rest, unencoded_password) = match encode_sqlalchemy_password(rest) {
         Some((rewritten, password)) => (rewritten, Some(password)),
@@ -180,7 +176,8 @@ fn rewrite_pg_query(
 ) -> Result<(), UrlError> {
     let has_ssl = param(pairs, "ssl").is_some();
     let foreign = |k: &str| !PG_PARAMS.contains(&k) && !k.starts_with("options[");
-    if !has_ssl && !(sqlalchemy && pairs.iter().any(|(k, _)| foreign(k))) {
+    let drops_params = sqlalchemy && pairs.iter().any(|(k, _)| foreign(k));
+    if !has_ssl && !drops_params {
         return Ok(());
     }
     let has_sslmode = pairs.iter().any(|(k, _)| k == "sslmode" || k == "ssl-mode");
@@ -243,7 +240,11 @@ fn target(kind: DriverKind, url: &Url, host: &str, pairs: &[(String, String)]) -
     } else {
         percent_decode(host)
     };
-    let default_port = if kind == DriverKind::Mysql { 3306 } else { 5432 };
+    let default_port = if kind == DriverKind::Mysql {
+        3306
+    } else {
+        5432
+    };
     let port = url
         .port()
         .or_else(|| param(pairs, "port").and_then(|p| p.parse().ok()))

@@ -30,7 +30,9 @@ pub(super) fn parse(
     };
     let body = body.split('#').next().unwrap_or_default();
     let query = query.map(|q| q.split('#').next().unwrap_or_default());
-    let query = query.map(|q| keep_params(q, sqlalchemy)).filter(|q| !q.is_empty());
+    let query = query
+        .map(|q| keep_params(q, sqlalchemy))
+        .filter(|q| !q.is_empty());
     let memory_mode = query
         .as_deref()
         .is_some_and(|q| q.split('&').any(|p| p == "mode=memory"));
