@@ -37,9 +37,10 @@ impl Context {
 
     /// Finds and reads `migrate.toml` and the `.env` beside it.
     pub fn open_project(&self) -> Result<Project> {
-        let path = config::find_config(self.config_path.as_deref(), &self.cwd)?;
+        // `MIGRATE_CONFIG` already reached `config_path` through clap's `env`.
+        let path = config::find_config(self.config_path.as_deref(), None, &self.cwd)?;
         let config = config::load(&path)?;
-        let env = Env::from_process_and_dotenv(&config.dir)?;
+        let env = Env::from_process_and_file(&config.dir)?;
         Ok(Project { config, env, cwd: self.cwd.clone(), loaded: Mutex::new(BTreeMap::new()) })
     }
 }

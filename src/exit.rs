@@ -109,7 +109,7 @@ fn category_of(cause: &(dyn std::error::Error + 'static)) -> Option<Category> {
     use crate::graph::target::TargetError;
     use crate::plan::PlanError;
     use crate::revision::load::LoadError;
-    use crate::revision::parse::ParseError;
+    use crate::revision::ParseError;
 
     if let Some(f) = cause.downcast_ref::<Fail>() {
         return Some(f.category);

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::config::ResolvedUrl;
+use crate::config::{ResolvedUrl, UrlSource};
 use crate::context::{Context, Project};
 use crate::driver::{self, ApplyOptions, DriverError, VersionTable};
 use crate::engine::RunSettings;
@@ -76,6 +76,9 @@ pub(crate) fn prepare(ctx: &Context, project: &Project, names: &[String]) -> Res
 /// `create == false` never creates a SQLite file (read-only commands).
 pub(crate) async fn connect(db: &Prepared, wait: Duration, create: bool) -> Result<Conn> {
     let url = &db.url.url;
+    if create && url.kind() == DriverKind::Sqlite {
+        sqlite_folder(db)?;
+    }
     let scrub = |e: DriverError| -> anyhow::Error {
         let redacted = url.redacted().to_string();
         anyhow::Error::new(e.scrubbed(|text| url.scrub(text)))
@@ -96,6 +99,19 @@ pub(crate) async fn connect(db: &Prepared, wait: Duration, create: bool) -> Resu
         ))
         .hint("use a PostgreSQL or SQLite database, or follow the MySQL issue in the README")
         .into()),
+    }
+}
+
+/// Makes sure a SQLite file can be created: the `.migrate/` folder of a
+/// `default_url` is local state and is made on demand (a fresh clone lacks
+/// it); for a URL from the environment a missing folder is an error, since
+/// the application would not find the file either.
+fn sqlite_folder(db: &Prepared) -> Result<()> {
+    let url = &db.url.url;
+    match (&db.url.source, url.sqlite_path().and_then(std::path::Path::parent)) {
+        (UrlSource::Default { .. }, Some(folder)) => std::fs::create_dir_all(folder)
+            .map_err(|e| anyhow::anyhow!("database `{}`: cannot create `{}`: {e}", db.name, folder.display())),
+        _ => url.check_sqlite_folder().map_err(|e| anyhow::Error::new(e).context(format!("database `{}`", db.name))),
     }
 }
 
