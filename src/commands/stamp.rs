@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use crate::cli::{RepairArgs, StampArgs};
-use crate::commands::online::{self, on_driver};
+use crate::commands::online::{self};
 use crate::context::{Context, Project};
 use crate::engine::{self, Job};
 use crate::exit::Category;
@@ -18,7 +18,7 @@ pub(crate) async fn run_stamp(ctx: &Context, project: &Project, args: &StampArgs
     for db in &prepared {
         let job = Job { db: &db.name, graph: &db.graph, settings: &settings, progress: &progress };
         let conn = online::connect(db, online::wait(project, args.wait), true).await?;
-        let report = on_driver!(conn, |d| engine::stamp(&mut d, &job, &targets, args.purge).await).map_err(|f| f.error)?;
+        let report = online::session(conn, async |d| engine::stamp(d, &job, &targets, args.purge).await).await.map_err(|f| f.error)?;
         if let Some(note) = &report.note {
             ctx.printer.text(&format!("{}: {note}", db.name));
         } else {
@@ -37,7 +37,7 @@ pub(crate) async fn run_repair(ctx: &Context, project: &Project, args: &RepairAr
     for db in &prepared {
         let job = Job { db: &db.name, graph: &db.graph, settings: &settings, progress: &progress };
         let conn = online::connect(db, project.config.settings.wait, true).await?;
-        let report = on_driver!(conn, |d| engine::repair(&mut d, &job, &args.revision, args.forget).await).map_err(|f| f.error)?;
+        let report = online::session(conn, async |d| engine::repair(d, &job, &args.revision, args.forget).await).await.map_err(|f| f.error)?;
         if let Some(note) = &report.note {
             ctx.printer.text(&format!("{}: {note}", db.name));
         }

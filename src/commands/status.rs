@@ -8,7 +8,7 @@ use futures_util::future::join_all;
 use serde::Serialize;
 
 use crate::cli::SelectArgs;
-use crate::commands::online::{self, Prepared, on_driver};
+use crate::commands::online::{self, Prepared};
 use crate::context::{Context, Project};
 use crate::engine::{self, Inspection};
 use crate::exit::{self, Category};
@@ -20,13 +20,13 @@ use crate::state::StateIssue;
 
 /// One database, inspected (or the error that prevented it).
 pub(crate) struct Looked<'p> {
-    pub db: &'p Prepared,
-    pub result: Result<Inspection>,
+    pub(crate) db: &'p Prepared,
+    pub(crate) result: Result<Inspection>,
 }
 
 impl Looked<'_> {
     /// Revisions in the files that are not applied, in apply order.
-    pub fn pending(&self) -> Vec<RevisionId> {
+    pub(crate) fn pending(&self) -> Vec<RevisionId> {
         let Ok(insp) = &self.result else { return Vec::new() };
         let heads = Resolved::Revisions(self.db.graph.heads());
         plan::up(&self.db.graph, &insp.state.applied, &heads).steps
@@ -34,15 +34,18 @@ impl Looked<'_> {
 }
 
 /// Connects to every database at once and reads its state.
+/// Sorted by database name, so output is stable.
 pub(crate) async fn look<'p>(prepared: &'p [Prepared], wait: std::time::Duration) -> Vec<Looked<'p>> {
-    join_all(prepared.iter().map(|db| async move {
+    let mut looked = join_all(prepared.iter().map(|db| async move {
         let result = match online::connect(db, wait, false).await {
-            Ok(conn) => on_driver!(conn, |d| engine::inspect(&mut d, &db.graph).await),
+            Ok(conn) => online::session(conn, async |d| engine::inspect(d, &db.graph).await).await,
             Err(e) => Err(e),
         };
         Looked { db, result }
     }))
-    .await
+    .await;
+    looked.sort_by(|a, b| a.db.name.cmp(&b.db.name));
+    looked
 }
 
 #[derive(Serialize)]

@@ -6,7 +6,7 @@ use anyhow::Result;
 use futures_util::future::join_all;
 
 use crate::cli::{DownArgs, UpArgs};
-use crate::commands::online::{self, Prepared, on_driver};
+use crate::commands::online::{self, Prepared};
 use crate::context::{Context, Project};
 use crate::engine::{self, Failure, Job, Outcome, Report};
 use crate::exit::{self, Category};
@@ -53,7 +53,7 @@ pub(crate) async fn run_down(ctx: &Context, project: &Project, args: &DownArgs) 
         let job = Job { db: &db.name, graph: &db.graph, settings: &settings, progress: &progress };
         let wait = online::wait(project, args.wait);
         let outcome = match online::connect(db, wait, true).await {
-            Ok(conn) => on_driver!(conn, |d| engine::down(&mut d, &job, &target, args.dry_run).await),
+            Ok(conn) => online::session(conn, async |d| engine::down(d, &job, &target, args.dry_run).await).await,
             Err(error) => Err(Failure { report: Report::default(), error }),
         };
         results.insert(db.name.clone(), Outcome::Ran(outcome));
@@ -63,7 +63,7 @@ pub(crate) async fn run_down(ctx: &Context, project: &Project, args: &DownArgs) 
 
 async fn up_one(db: &Prepared, job: &Job<'_>, target: &Target, dry_run: bool, wait: std::time::Duration) -> Result<Report, Failure> {
     let conn = online::connect(db, wait, !dry_run).await.map_err(|error| Failure { report: Report::default(), error })?;
-    on_driver!(conn, |d| engine::up(&mut d, job, target, dry_run).await)
+    online::session(conn, async |d| engine::up(d, job, target, dry_run).await).await
 }
 
 /// The first database that `name` must come after and that did not succeed.

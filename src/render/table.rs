@@ -6,9 +6,9 @@ use comfy_table::{ContentArrangement, Table, presets};
 pub fn render(headers: &[&str], rows: &[Vec<String>], tty: bool) -> String {
     let mut table = Table::new();
     if tty {
-        table.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+        table.load_style(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
     } else {
-        table.load_preset(presets::NOTHING);
+        table.load_style(presets::NOTHING);
     }
     table.set_header(headers.iter().map(|h| h.to_uppercase()));
     for row in rows {
