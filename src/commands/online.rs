@@ -40,7 +40,12 @@ pub(crate) fn prepare(ctx: &Context, project: &Project, names: &[String]) -> Res
     }
     let pairs: Vec<(&str, &ResolvedUrl, &crate::config::DatabaseConfig)> = out
         .iter()
-        .filter_map(|p| project.database(&p.name).ok().map(|db| (p.name.as_str(), &p.url, db)))
+        .filter_map(|p| {
+            project
+                .database(&p.name)
+                .ok()
+                .map(|db| (p.name.as_str(), &p.url, db))
+        })
         .collect();
     crate::config::check_distinct(&pairs)?;
     Ok(out)
@@ -63,14 +68,23 @@ pub(crate) async fn connect(db: &Prepared, wait: Duration, create: bool) -> Resu
     if create && url.kind() == DriverKind::Sqlite {
         sqlite_folder(db)?;
     }
-    driver::connect(url.connect_url(), db.table.clone(), wait, create).await.map_err(|e| {
-        anyhow::Error::new(e).context(format!("database `{}`: cannot connect to {}", db.name, url.redacted()))
-    })
+    driver::connect(url.connect_url(), db.table.clone(), wait, create)
+        .await
+        .map_err(|e| {
+            anyhow::Error::new(e).context(format!(
+                "database `{}`: cannot connect to {}",
+                db.name,
+                url.redacted()
+            ))
+        })
 }
 
 /// Runs `body` on an open connection, then closes it (which also ends any
 /// session lock the body left behind).
-pub(crate) async fn session<T>(mut conn: AnyDriver, body: impl AsyncFnOnce(&mut AnyDriver) -> T) -> T {
+pub(crate) async fn session<T>(
+    mut conn: AnyDriver,
+    body: impl AsyncFnOnce(&mut AnyDriver) -> T,
+) -> T {
     let out = body(&mut conn).await;
     if let Err(e) = conn.close().await {
         tracing::debug!("closing the connection failed: {e}");
@@ -84,10 +98,20 @@ pub(crate) async fn session<T>(mut conn: AnyDriver, body: impl AsyncFnOnce(&mut 
 /// the application would not find the file either.
 fn sqlite_folder(db: &Prepared) -> Result<()> {
     let url = &db.url.url;
-    match (&db.url.source, url.sqlite_path().and_then(std::path::Path::parent)) {
-        (UrlSource::Default { .. }, Some(folder)) => std::fs::create_dir_all(folder)
-            .map_err(|e| anyhow::anyhow!("database `{}`: cannot create `{}`: {e}", db.name, folder.display())),
-        _ => url.check_sqlite_folder().map_err(|e| anyhow::Error::new(e).context(format!("database `{}`", db.name))),
+    match (
+        &db.url.source,
+        url.sqlite_path().and_then(std::path::Path::parent),
+    ) {
+        (UrlSource::Default { .. }, Some(folder)) => std::fs::create_dir_all(folder).map_err(|e| {
+            anyhow::anyhow!(
+                "database `{}`: cannot create `{}`: {e}",
+                db.name,
+                folder.display()
+            )
+        }),
+        _ => url
+            .check_sqlite_folder()
+            .map_err(|e| anyhow::Error::new(e).context(format!("database `{}`", db.name))),
     }
 }
 
@@ -96,7 +120,10 @@ pub(crate) fn run_settings(ctx: &Context, project: &Project) -> RunSettings {
     let s = &project.config.settings;
     RunSettings {
         lock_timeout: s.lock_timeout,
-        apply: ApplyOptions { lock_timeout: s.ddl_lock_timeout, statement_timeout: s.statement_timeout },
+        apply: ApplyOptions {
+            lock_timeout: s.ddl_lock_timeout,
+            statement_timeout: s.statement_timeout,
+        },
         strict: ctx.strict,
         applied_by: applied_by(),
     }
@@ -104,7 +131,10 @@ pub(crate) fn run_settings(ctx: &Context, project: &Project) -> RunSettings {
 
 /// `migrate 0.1.0 deploy@web-1`
 fn applied_by() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".to_owned());
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned());
     let host = gethostname::gethostname().to_string_lossy().into_owned();
     format!("migrate {} {user}@{host}", env!("CARGO_PKG_VERSION"))
 }
