@@ -4,8 +4,23 @@ use crate::harness::env::TestEnv;
 
 /// Every command of SPEC §5.
 const COMMANDS: [&str; 17] = [
-    "init", "new", "merge", "up", "down", "status", "current", "heads", "history", "show", "graph",
-    "check", "verify", "stamp", "sql", "repair", "completions",
+    "init",
+    "new",
+    "merge",
+    "up",
+    "down",
+    "status",
+    "current",
+    "heads",
+    "history",
+    "show",
+    "graph",
+    "check",
+    "verify",
+    "stamp",
+    "sql",
+    "repair",
+    "completions",
 ];
 
 #[test]
@@ -14,7 +29,9 @@ fn help_lists_every_command() {
     out.success();
     for command in COMMANDS {
         assert!(
-            out.stdout.lines().any(|l| l.trim_start().starts_with(&format!("{command} "))),
+            out.stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with(&format!("{command} "))),
             "`{command}` is not listed\n{out}"
         );
     }
@@ -24,7 +41,9 @@ fn help_lists_every_command() {
 fn help_of_each_command_works_without_a_config() {
     let env = TestEnv::new();
     for command in COMMANDS {
-        env.run(&[command, "--help"]).success().stdout_has("Usage: migrate");
+        env.run(&[command, "--help"])
+            .success()
+            .stdout_has("Usage: migrate");
     }
     env.run(&["help", "new"]).success().stdout_has("--message");
 }
@@ -32,7 +51,15 @@ fn help_of_each_command_works_without_a_config() {
 #[test]
 fn global_flags_are_documented() {
     let out = TestEnv::new().run(&["--help"]);
-    for flag in ["--config", "--format", "--strict", "--verbose", "--quiet", "--color"] {
+    // SPEC §5: `-c/--config PATH`, `--format`, `--strict`, `-v`, `-q`, `--color`.
+    for flag in [
+        "-c, --config",
+        "--format",
+        "--strict",
+        "-v",
+        "-q",
+        "--color",
+    ] {
         out.stdout_has(flag);
     }
 }
@@ -49,7 +76,10 @@ fn version_prints_name_and_version() {
 fn completions_for_each_shell() {
     let env = TestEnv::new();
     let bash = env.run(&["completions", "bash"]);
-    bash.success().stdout_has("_migrate").stdout_has("complete").stdout_has("heads");
+    bash.success()
+        .stdout_has("_migrate")
+        .stdout_has("complete")
+        .stdout_has("heads");
     for shell in ["zsh", "fish", "powershell"] {
         let out = env.run(&["completions", shell]);
         out.success().stdout_has("migrate").stdout_has("history");

@@ -26,7 +26,11 @@ pub const DIVERGED_COUNT: usize = 24;
 /// A well-formed revision file: `parents` space separated (empty for a
 /// base), `day` orders independent branches (`created` 2025-01-DD).
 pub fn rev(id: &str, parents: &str, message: &str, day: u32) -> String {
-    let parents = if parents.is_empty() { String::new() } else { format!("-- migrate:parents {parents}\n") };
+    let parents = if parents.is_empty() {
+        String::new()
+    } else {
+        format!("-- migrate:parents {parents}\n")
+    };
     format!(
         "-- migrate:revision {id}\n{parents}-- migrate:message {message}\n-- migrate:created 2025-01-{day:02}T09:00:00Z\n\n-- migrate:up\nCREATE TABLE t_{id} (id integer);\n\n-- migrate:down\nDROP TABLE t_{id};\n"
     )
@@ -37,19 +41,28 @@ pub fn header(text: &str, name: &str) -> Option<String> {
     let prefix = format!("-- migrate:{name}");
     text.lines()
         .take_while(|l| l.trim() != "-- migrate:up")
-        .find_map(|l| l.strip_prefix(&prefix).filter(|rest| rest.is_empty() || rest.starts_with(' ')))
+        .find_map(|l| {
+            l.strip_prefix(&prefix)
+                .filter(|rest| rest.is_empty() || rest.starts_with(' '))
+        })
         .map(|rest| rest.trim().to_owned())
 }
 
 /// The ids in a `parents` or `depends-on` value (spaces or commas).
 pub fn ids(value: &str) -> Vec<String> {
-    let mut ids: Vec<String> =
-        value.split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let mut ids: Vec<String> = value
+        .split([' ', ','])
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
     ids.sort();
     ids
 }
 
 /// The `.sql` files of a folder, sorted.
 pub fn sql_files(env: &crate::harness::env::TestEnv, folder: &str) -> Vec<String> {
-    env.files(folder).into_iter().filter(|f| f.ends_with(".sql")).collect()
+    env.files(folder)
+        .into_iter()
+        .filter(|f| f.ends_with(".sql"))
+        .collect()
 }

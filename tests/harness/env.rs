@@ -20,7 +20,9 @@ use tempfile::TempDir;
 
 /// The path of the fixture histories, `tests/fixtures/`.
 pub fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
 }
 
 /// A `migrate.toml` with one database `core` on a local SQLite default.
@@ -66,7 +68,11 @@ impl TestEnv {
             .prefix("migrate-cli-")
             .tempdir()
             .expect("create a temporary folder");
-        Self { dir, vars: Vec::new(), cwd: PathBuf::new() }
+        Self {
+            dir,
+            vars: Vec::new(),
+            cwd: PathBuf::new(),
+        }
     }
 
     /// A project with [`CORE_CONFIG`] and an empty `migrations_core/`.
@@ -76,7 +82,9 @@ impl TestEnv {
 
     /// A project whose `core` database holds a copy of a fixture history.
     pub fn core_fixture(fixture: &str) -> Self {
-        Self::new().config(CORE_CONFIG).copy_fixture(fixture, "migrations_core")
+        Self::new()
+            .config(CORE_CONFIG)
+            .copy_fixture(fixture, "migrations_core")
     }
 
     /// The project folder.
@@ -147,15 +155,19 @@ impl TestEnv {
 
     /// The text of a file under the root.
     pub fn read(&self, rel: &str) -> String {
-        std::fs::read_to_string(self.path(rel))
-            .unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
     }
 
     /// The file names directly in folder `rel`, sorted (hidden ones included).
     pub fn files(&self, rel: &str) -> Vec<String> {
         let mut names: Vec<String> = match std::fs::read_dir(self.path(rel)) {
             Ok(entries) => entries
-                .map(|e| e.expect("read folder entry").file_name().to_string_lossy().into_owned())
+                .map(|e| {
+                    e.expect("read folder entry")
+                        .file_name()
+                        .to_string_lossy()
+                        .into_owned()
+                })
                 .collect(),
             Err(_) => Vec::new(),
         };
@@ -171,7 +183,9 @@ impl TestEnv {
     /// Like [`run`](Self::run) with extra variables for this run only.
     pub fn run_with(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_migrate"));
-        cmd.args(args).current_dir(self.root().join(&self.cwd)).env_clear();
+        cmd.args(args)
+            .current_dir(self.root().join(&self.cwd))
+            .env_clear();
         for key in ["PATH", "HOME"] {
             if let Some(value) = std::env::var_os(key) {
                 cmd.env(key, value);
@@ -213,7 +227,8 @@ impl TestEnv {
 
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create folder");
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()))
+    {
         let entry = entry.expect("read folder entry");
         let target = to.join(entry.file_name());
         if entry.file_type().expect("file type").is_dir() {
@@ -284,28 +299,40 @@ impl Output {
     /// Asserts stdout contains `needle`.
     #[track_caller]
     pub fn stdout_has(&self, needle: &str) -> &Self {
-        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}\n{self}");
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n{self}"
+        );
         self
     }
 
     /// Asserts stdout does not contain `needle`.
     #[track_caller]
     pub fn stdout_lacks(&self, needle: &str) -> &Self {
-        assert!(!self.stdout.contains(needle), "stdout has {needle:?}\n{self}");
+        assert!(
+            !self.stdout.contains(needle),
+            "stdout has {needle:?}\n{self}"
+        );
         self
     }
 
     /// Asserts stderr contains `needle`.
     #[track_caller]
     pub fn stderr_has(&self, needle: &str) -> &Self {
-        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}\n{self}");
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n{self}"
+        );
         self
     }
 
     /// Asserts stderr does not contain `needle`.
     #[track_caller]
     pub fn stderr_lacks(&self, needle: &str) -> &Self {
-        assert!(!self.stderr.contains(needle), "stderr has {needle:?}\n{self}");
+        assert!(
+            !self.stderr.contains(needle),
+            "stderr has {needle:?}\n{self}"
+        );
         self
     }
 
@@ -329,7 +356,10 @@ impl Output {
 
     /// The non-empty lines of stdout.
     pub fn lines(&self) -> Vec<&str> {
-        self.stdout.lines().filter(|l| !l.trim().is_empty()).collect()
+        self.stdout
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect()
     }
 
     /// Stdout parsed as one JSON document.
