@@ -11,6 +11,7 @@ mod history_show;
 mod init;
 mod json;
 mod new_merge;
+mod pipe;
 
 /// `tests/fixtures/diverged/`: the head of the 16-revision billing chain.
 pub const TIP_BILLING: &str = "def24e423a45";

@@ -199,7 +199,10 @@ fn new_rev_id_is_used_and_an_existing_id_is_refused() {
         before,
         "nothing was written"
     );
-    assert!(env.read(&path).contains("create comments"), "the first file is untouched");
+    assert!(
+        env.read(&path).contains("create comments"),
+        "the first file is untouched"
+    );
 }
 
 #[test]
