@@ -2,6 +2,7 @@
 //! database, see `harness::pg`) and SQLite (temp file).
 
 mod apply;
+mod bench;
 mod connect;
 mod lock;
 mod stamp;
