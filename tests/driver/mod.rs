@@ -2,7 +2,6 @@
 //! database, see `harness::pg`) and SQLite (temp file).
 
 mod apply;
-mod bench;
 mod connect;
 mod lock;
 mod stamp;
