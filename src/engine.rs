@@ -10,6 +10,7 @@ use crate::driver::{ApplyOptions, Driver, NewRow, VersionRow};
 use crate::exit::Fail;
 use crate::graph::Graph;
 use crate::graph::target::{Resolved, Target};
+use crate::interrupt;
 use crate::plan::{self, Plan};
 use crate::render::progress::Progress;
 use crate::revision::{Revision, RevisionId};
@@ -368,12 +369,20 @@ async fn run_plan<D: Driver>(
             continue;
         };
         job.progress.start(job.db, rev, up);
+        let verb = if up { "apply" } else { "revert" };
+        let flight = interrupt::InFlight {
+            revision: id.to_string(),
+            transactional: rev.transactional,
+            verb,
+        };
+        interrupt::begin(job.db, flight);
         let result = if up {
             d.apply(rev, &new_row(rev, "up", job), &job.settings.apply)
                 .await
         } else {
             d.revert(rev, &job.settings.apply).await
         };
+        interrupt::end(job.db);
         match result {
             Ok(duration) => {
                 job.progress.finish(job.db, rev, duration, up);
@@ -384,7 +393,6 @@ async fn run_plan<D: Driver>(
             }
             Err(e) => {
                 job.progress.abandon(job.db);
-                let verb = if up { "apply" } else { "revert" };
                 let error = anyhow::Error::new(e).context(format!(
                     "database `{}`: could not {verb} revision `{id}` ({})",
                     job.db,

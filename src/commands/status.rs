@@ -289,7 +289,8 @@ fn report_errors(ctx: &Context, looked: &[Looked<'_>]) {
         match &l.result {
             Err(e) => {
                 let causes: Vec<String> = e.chain().skip(1).map(ToString::to_string).collect();
-                ctx.printer.error(&e.to_string(), &causes, None);
+                ctx.printer
+                    .error(&e.to_string(), &causes, exit::hint(e).as_deref());
             }
             Ok(insp) => {
                 for issue in &insp.state.issues {

@@ -147,7 +147,11 @@ fn report(
                 let mut causes: Vec<String> =
                     f.error.chain().skip(1).map(ToString::to_string).collect();
                 causes.dedup();
-                ctx.printer.error(&f.error.to_string(), &causes, None);
+                ctx.printer.error(
+                    &f.error.to_string(),
+                    &causes,
+                    exit::hint(&f.error).as_deref(),
+                );
                 if !f.report.done.is_empty() {
                     let ids: Vec<String> = f
                         .report

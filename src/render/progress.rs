@@ -64,10 +64,14 @@ impl Progress {
             return;
         }
         let verb = if up { "applied" } else { "reverted" };
+        let message = if rev.message.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", rev.message)
+        };
         let line = format!(
-            "{db}: {verb} {} {} ({})",
+            "{db}: {verb} {}{message} ({})",
             rev.id,
-            rev.message,
             format_duration(took)
         );
         match (&self.bars, self.bar(db)) {
