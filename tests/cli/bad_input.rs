@@ -366,3 +366,44 @@ fn a_50_mb_file_is_a_result_not_a_panic() {
         .success()
         .stdout_eq("big000000001\n");
 }
+
+#[test]
+fn unknown_top_level_table_suggests_databases() {
+    let env =
+        TestEnv::new().config("[database.core]\nurl_env = \"DATABASE_URL\"\nmigrations = \"m\"\n");
+    let out = env.run(&["heads", "core"]);
+    out.code(2)
+        .stderr_has("migrate.toml:1")
+        .stderr_has("`database`")
+        .stderr_has("did you mean `databases`");
+    // The place is named in words a user recognises, not as an empty table `[]`.
+    out.stderr_lacks("`[]`");
+}
+
+#[test]
+fn malformed_dotenv_line_is_named() {
+    let env = TestEnv::core_fixture("depends_on").write(".env", "FOO=1\nTHIS IS BAD\n");
+    env.run(&["heads", "core"]).code(2).stderr_has(".env:2");
+}
+
+#[test]
+fn a_revision_listing_itself_as_parent() {
+    let env = project(&[(
+        "bbbb00000002_b.sql",
+        &rev("bbbb00000002", "bbbb00000002", "b", 2),
+    )]);
+    rejects(&env, &["bbbb00000002_b.sql:2", "itself"]);
+}
+
+#[test]
+fn a_cycle_through_depends_on() {
+    let a = "-- migrate:revision bbbb00000002\n-- migrate:parents 0000aaaa0000\n-- migrate:depends-on cccc00000003\n-- migrate:up\nSELECT 1;\n";
+    let env = project(&[
+        ("bbbb00000002_b.sql", a),
+        (
+            "cccc00000003_c.sql",
+            &rev("cccc00000003", "bbbb00000002", "c", 3),
+        ),
+    ]);
+    rejects(&env, &["bbbb00000002_b.sql", "cccc00000003_c.sql", "cycle"]);
+}
