@@ -250,7 +250,7 @@ fn unknown_key_in_migrate_toml_names_file_line_and_key() {
         .mkdir(F);
     let out = env.run(&["heads", "core"]);
     out.code(2)
-        .stderr_has("migrate.toml:3")
+        .stderr_has("[ROOT]/migrate.toml:3")
         .stderr_has("`migration`")
         .stderr_has("migrations");
     env.run(&["check", "--all"])
