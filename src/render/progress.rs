@@ -1,8 +1,8 @@
 //! Progress of a run on stderr: one line per revision (id, message,
 //! duration), plus a bar per database when stderr is a terminal.
-#![allow(clippy::print_stderr)]
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -82,7 +82,9 @@ impl Progress {
             (Some((multi, _)), None) => {
                 let _ = multi.println(&line);
             }
-            _ => eprintln!("{line}"),
+            _ => {
+                let _ = writeln!(std::io::stderr(), "{line}");
+            }
         }
     }
 
