@@ -110,7 +110,22 @@ async fn two_postgres_databases_with_real_sql_then_a_second_up_changes_nothing()
                 .env("AI_DATABASE_URL", &ai.url);
             copy_sql_files(&example_ai_dir(), &env, "migrations_ai");
 
-            env.run(&["up", "--all"]).success();
+            let out = env.run(&["up", "--all"]);
+            out.success();
+            // Progress on stderr: each revision's id and message, with its duration.
+            for (folder, db_name) in [("migrations_core", "core"), ("migrations_ai", "ai")] {
+                for (id, _, message, _) in expected_rows(&env, folder) {
+                    let line = out.stderr.lines().find(|l| l.contains(&id));
+                    let line = line.unwrap_or_else(|| panic!("no progress line for {id}\n{out}"));
+                    assert!(
+                        line.contains(&message) && line.contains(db_name) && line.contains("ms"),
+                        "progress line for {id}: {line:?}"
+                    );
+                }
+            }
+            // `-q`: errors only, so nothing on stderr when nothing fails.
+            let quiet = env.run(&["-q", "up", "--all"]);
+            quiet.success().stderr_eq("");
 
             // The schema, as the SQL says.
             for t in ["customers", "orders"] {

@@ -137,3 +137,53 @@ async fn kill_9_during_a_slow_revision_leaves_neither_its_table_nor_its_row() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn kill_9_during_a_slow_sqlite_revision_rolls_it_back() {
+    on_sqlite(|db| async move {
+        let env = core_project(&db, "");
+        write_chain(&env, "migrations_core", &["k1"]);
+        env.run(&["up", "core"]).success();
+        // A long computation after a CREATE TABLE, in the same transaction.
+        env.put(
+            "migrations_core/k2_slow.sql",
+            rev_file(
+                "k2",
+                "k1",
+                "CREATE TABLE t_slow (id integer);\n\
+                 WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) \
+                 SELECT count(*) FROM c;",
+                Some("DROP TABLE t_slow;"),
+            )
+            .as_bytes(),
+        );
+        let file = db.sqlite_path().unwrap();
+        let journal = file.with_file_name("app.db-journal");
+        let wal = file.with_file_name("app.db-wal");
+        let mut child = command(&env, &[("DATABASE_URL", &db.url)], &["up", "core"])
+            .spawn()
+            .unwrap();
+        // The write transaction has started once SQLite keeps a journal
+        // (rollback journal or a non-empty WAL).
+        wait_until("k2 to start writing", Duration::from_secs(30), || async {
+            journal.exists() || std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0)
+        })
+        .await;
+        child.kill().unwrap();
+        assert!(!child.wait().unwrap().success());
+
+        assert!(!db.has_table("t_slow").await, "the killed revision's table survived");
+        assert_eq!(applied(&db, "_migrate_core").await, sorted(&["k1"]));
+
+        // The next run (quick this time) completes: no stale lock, no stale state.
+        env.put(
+            "migrations_core/k2_slow.sql",
+            rev_file("k2", "k1", "CREATE TABLE t_slow (id integer);", Some("DROP TABLE t_slow;"))
+                .as_bytes(),
+        );
+        env.run(&["up", "core"]).success();
+        assert!(db.has_table("t_slow").await);
+        assert_eq!(applied(&db, "_migrate_core").await, sorted(&["k1", "k2"]));
+    })
+    .await;
+}

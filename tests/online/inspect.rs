@@ -70,7 +70,24 @@ online_test!(status_current_and_json_shapes, |db| {
     assert_eq!(strings(&json["core"]), ["s1"]);
     assert!(strings(&json["ai"]).is_empty());
 
-    env.run(&["up", "--all"]).success();
+    // `up --format json` reports what it applied and the applied heads after it.
+    let out = env.run(&["up", "--all", "--format", "json"]);
+    let json = out.json();
+    let applied_text = json["core"]["applied"].to_string();
+    assert!(
+        applied_text.contains("\"s2\"") && !applied_text.contains("\"s1\""),
+        "{out}"
+    );
+    assert_eq!(
+        strings(&json["core"]["current"]),
+        ["s2"],
+        "current after the run\n{out}"
+    );
+    assert_eq!(
+        strings(&json["ai"]["current"]),
+        ["a1"],
+        "current after the run\n{out}"
+    );
     let json = env.run(&["status", "--all", "--format", "json"]).json();
     assert_eq!(
         strings(&json["core"]["current"]),

@@ -75,6 +75,29 @@ online_test!(
     }
 );
 
+online_test!(sqlalchemy_urls_work_unchanged, |db| {
+    // What a Python service keeps in DATABASE_URL.
+    let url = match db.dialect {
+        migrate::driver::Dialect::Postgres => {
+            db.url.replacen("postgres://", "postgresql+asyncpg://", 1)
+        }
+        // Four slashes: an absolute path.
+        migrate::driver::Dialect::Sqlite => {
+            format!(
+                "sqlite+aiosqlite:///{}",
+                db.sqlite_path().unwrap().display()
+            )
+        }
+    };
+    let env = core_project(&db, "").env("DATABASE_URL", &url);
+    write_chain(&env, "migrations_core", &["q1"]);
+    env.run(&["up", "core"]).success();
+    assert_eq!(applied(&db, "_migrate_core").await, ["q1"]);
+    let json = env.run(&["status", "core", "--format", "json"]).json();
+    assert_eq!(json["core"]["current"], serde_json::json!(["q1"]));
+    assert_eq!(json["core"]["pending"], serde_json::json!(0));
+});
+
 const PASSWORD: &str = "S3cretPw9xQ";
 
 fn assert_no_password(out: &crate::harness::env::Output) {
