@@ -20,6 +20,22 @@ online_test!(down_to_base_reverts_everything, |db| {
     write_chain(&env, "migrations_core", &CHAIN);
     env.run(&["up", "core"]).success();
     assert_eq!(tables_left(&db).await.len(), 3);
+    let before = rows(&db, "_migrate_core").await;
+
+    // --dry-run lists what would be reverted, children first, and changes nothing.
+    let out = env.run(&["down", "core", "--to", "base", "--dry-run"]);
+    out.success();
+    let at = |id: &str| {
+        out.stdout
+            .find(id)
+            .unwrap_or_else(|| panic!("{id} not listed\n{out}"))
+    };
+    assert!(
+        at("d3") < at("d2") && at("d2") < at("d1"),
+        "children first\n{out}"
+    );
+    assert_eq!(rows(&db, "_migrate_core").await, before);
+    assert_eq!(tables_left(&db).await.len(), 3);
 
     env.run(&["down", "core", "--to", "base"]).success();
     assert!(applied(&db, "_migrate_core").await.is_empty());

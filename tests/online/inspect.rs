@@ -48,6 +48,14 @@ online_test!(status_current_and_json_shapes, |db| {
         "status must not create the version table"
     );
 
+    // check --online fails on a pending revision, naming it.
+    let out = env.run(&["check", "core", "--online"]);
+    out.code(1).output_has("s2");
+    assert!(
+        !db.has_table("_migrate_ai").await,
+        "check --online must not create the version table"
+    );
+
     let out = env.run(&["status", "--all"]);
     out.success()
         .stdout_has("core")
@@ -71,22 +79,13 @@ online_test!(status_current_and_json_shapes, |db| {
     assert!(strings(&json["ai"]).is_empty());
 
     // `up --format json` reports what it applied and the applied heads after it.
-    let out = env.run(&["up", "--all", "--format", "json"]);
-    let json = out.json();
-    let applied_text = json["core"]["applied"].to_string();
+    // (checked last, after what `status` and `check` say about the same run)
+    let up = env.run(&["up", "--all", "--format", "json"]);
+    let up_json = up.json();
+    let applied_text = up_json["core"]["applied"].to_string();
     assert!(
         applied_text.contains("\"s2\"") && !applied_text.contains("\"s1\""),
-        "{out}"
-    );
-    assert_eq!(
-        strings(&json["core"]["current"]),
-        ["s2"],
-        "current after the run\n{out}"
-    );
-    assert_eq!(
-        strings(&json["ai"]["current"]),
-        ["a1"],
-        "current after the run\n{out}"
+        "{up}"
     );
     let json = env.run(&["status", "--all", "--format", "json"]).json();
     assert_eq!(
@@ -94,6 +93,18 @@ online_test!(status_current_and_json_shapes, |db| {
         strings(&json["core"]["heads"])
     );
     assert_eq!(strings(&json["ai"]["current"]), ["a1"]);
+    env.run(&["check", "--all", "--online"]).success();
+
+    assert_eq!(
+        strings(&up_json["core"]["current"]),
+        ["s2"],
+        "current after the run\n{up}"
+    );
+    assert_eq!(
+        strings(&up_json["ai"]["current"]),
+        ["a1"],
+        "current after the run\n{up}"
+    );
 });
 
 online_test!(sql_and_dry_run_show_the_plan_and_change_nothing, |db| {

@@ -92,3 +92,99 @@ async fn concurrent_indexes_apply_and_a_failure_is_dirty_until_repair() {
     })
     .await;
 }
+
+online_test!(
+    a_failed_transaction_off_revision_is_dirty_until_repair_applied,
+    |db| {
+        let env = core_project(&db, "");
+        env.put(
+            "migrations_core/n1.sql",
+            rev_file("n1", "", TABLE, Some("DROP TABLE t_n;")).as_bytes(),
+        );
+        let body = "INSERT INTO t_n VALUES (1, 'first');\n\nINSERT INTO no_such_table VALUES (2);";
+        env.put(
+            "migrations_core/n2_half.sql",
+            rev_file_no_tx("n2", "n1", body, None).as_bytes(),
+        );
+        write_chain_on(&env, "n3", "n2");
+
+        let out = env.run(&["up", "core"]);
+        out.code(1)
+            .output_has("n2_half.sql")
+            .output_has("no_such_table");
+        // Its first statement ran and stays: that is what "dirty" means.
+        assert_eq!(db.strings("SELECT CAST(id AS TEXT) FROM t_n").await, ["1"]);
+        let out = env.run(&["up", "core"]);
+        out.code(1).output_has("n2").output_has("repair");
+        assert!(!db.has_table("t_n3").await);
+
+        // The operator finishes the work by hand and marks it applied.
+        db.exec("CREATE TABLE no_such_table (id integer); INSERT INTO no_such_table VALUES (2);")
+            .await;
+        env.run(&["repair", "core", "n2", "--applied"]).success();
+        let n2 = rows(&db, "_migrate_core").await.remove(1);
+        assert_eq!(n2.revision, "n2");
+        assert_eq!(
+            n2.checksum,
+            checksum_of(&env.path("migrations_core/n2_half.sql"))
+        );
+        env.run(&["verify", "core"]).success();
+        env.run(&["up", "core"]).success();
+        assert_eq!(
+            applied(&db, "_migrate_core").await,
+            sorted(&["n1", "n2", "n3"])
+        );
+        assert_eq!(
+            db.strings("SELECT CAST(id AS TEXT) FROM t_n").await,
+            ["1"],
+            "n2 did not run again"
+        );
+    }
+);
+
+fn write_chain_on(env: &TestEnv, id: &str, parent: &str) {
+    let up = format!("CREATE TABLE t_{id} (id integer);");
+    env.put(
+        &format!("migrations_core/{id}.sql"),
+        rev_file(id, parent, &up, None).as_bytes(),
+    );
+}
+
+#[tokio::test]
+async fn kill_9_during_a_transaction_off_revision_leaves_it_dirty() {
+    on_postgres(concat!(module_path!(), "::kill"), |db| async move {
+        let env = core_project(&db, "");
+        env.put(
+            "migrations_core/n1_slow.sql",
+            rev_file_no_tx(
+                "n1",
+                "",
+                "CREATE TABLE t_n (id integer);\n\nSELECT pg_sleep(4);\n\nCREATE TABLE t_n_after (id integer);",
+                None,
+            )
+            .as_bytes(),
+        );
+        let mut child = command(&env, &[("DATABASE_URL", &db.url)], &["up", "core"])
+            .spawn()
+            .unwrap();
+        wait_until("the sleep to start", std::time::Duration::from_secs(30), || async {
+            db.strings(
+                "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() \
+                 AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE '%pg_sleep%'",
+            )
+            .await
+                == ["1"]
+        })
+        .await;
+        child.kill().unwrap();
+        assert!(!child.wait().unwrap().success());
+
+        // Its first statement committed on its own; the run cannot tell how
+        // far it got, so the revision must be dirty, not silently re-run.
+        assert!(db.has_table("t_n").await);
+        let out = env.run(&["up", "core"]);
+        out.code(1).output_has("n1").output_has("repair");
+        assert!(!db.has_table("t_n_after").await, "{out}");
+    })
+    .await;
+}
