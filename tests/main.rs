@@ -17,3 +17,4 @@
 mod harness;
 mod cli;
 mod driver;
+mod online;
