@@ -201,7 +201,7 @@ async fn up_locked<D: Driver>(
         return Ok(report);
     }
     d.ensure_version_table().await.map_err(|e| ctx(e, job))?;
-    run_plan(d, job, &plan, report).await
+    run_plan(d, job, &plan, &insp.state, report).await
 }
 
 async fn down_locked<D: Driver>(
@@ -232,7 +232,7 @@ async fn down_locked<D: Driver>(
     if dry_run {
         return Ok(report);
     }
-    run_plan(d, job, &plan, report).await
+    run_plan(d, job, &plan, &insp.state, report).await
 }
 
 async fn stamp_locked<D: Driver>(
@@ -360,6 +360,7 @@ async fn run_plan<D: Driver>(
     d: &mut D,
     job: &Job<'_>,
     plan: &Plan,
+    before: &AppliedState,
     mut report: Report,
 ) -> Result<Report, Failure> {
     let up = plan.direction == plan::Direction::Up;
@@ -398,12 +399,41 @@ async fn run_plan<D: Driver>(
                     job.db,
                     rev.path.display()
                 ));
+                report.current = current_after(job.graph, before, &report.done, up);
                 return Err(Failure { report, error });
             }
         }
     }
     job.progress.end(job.db);
+    report.current = current_after(job.graph, before, &report.done, up);
     Ok(report)
+}
+
+/// The applied heads once `done` has been applied (or reverted).
+fn current_after(graph: &Graph, before: &AppliedState, done: &[Done], up: bool) -> Vec<String> {
+    let mut applied = before.applied.clone();
+    for step in done {
+        if up {
+            applied.insert(step.revision.clone());
+        } else {
+            applied.remove(&step.revision);
+        }
+    }
+    let mut current: Vec<String> = graph
+        .applied_heads(&applied)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    // Applied revisions without a file stay where they were.
+    current.extend(
+        before
+            .current
+            .iter()
+            .filter(|c| !graph.contains(c))
+            .cloned(),
+    );
+    current.sort();
+    current
 }
 
 #[derive(PartialEq, Eq, Clone, Copy)]

@@ -57,7 +57,8 @@ pub(crate) async fn look<'p>(
 struct StatusDoc {
     url: String,
     current: Vec<String>,
-    pending: usize,
+    /// `null` when the database could not be read.
+    pending: Option<usize>,
     pending_revisions: Vec<String>,
     heads: Vec<String>,
     state: String,
@@ -104,7 +105,7 @@ pub(crate) async fn run_status(
             StatusDoc {
                 url: l.db.url.url.redacted().to_string(),
                 current,
-                pending: pending.len(),
+                pending: l.result.is_ok().then_some(pending.len()),
                 pending_revisions: pending.iter().map(ToString::to_string).collect(),
                 heads,
                 state,

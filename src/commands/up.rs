@@ -124,10 +124,8 @@ fn blocked_by(
 }
 
 fn progress(ctx: &Context) -> Progress {
-    Progress::new(
-        !ctx.printer.quiet && !ctx.printer.is_json(),
-        ctx.printer.stderr_tty,
-    )
+    // Progress goes to stderr, so it is shown with `--format json` too.
+    Progress::new(!ctx.printer.quiet, ctx.printer.stderr_tty)
 }
 
 /// Prints every database's result and returns the worst exit category.
