@@ -186,7 +186,7 @@ async fn up_locked<D: Driver>(
 ) -> Result<Report, Failure> {
     let mut report = Report::default();
     let insp = inspect(d, job.graph).await?;
-    gate(&insp.state, job, &mut report, Gate::Up)?;
+    gate(&insp.state, job, &mut report)?;
     let resolved = target
         .resolve(job.graph, &insp.state.applied)
         .map_err(|e| ctx(e, job))?;
@@ -212,7 +212,7 @@ async fn down_locked<D: Driver>(
 ) -> Result<Report, Failure> {
     let mut report = Report::default();
     let insp = inspect(d, job.graph).await?;
-    gate(&insp.state, job, &mut report, Gate::Down)?;
+    gate(&insp.state, job, &mut report)?;
     let resolved = target
         .resolve(job.graph, &insp.state.applied)
         .map_err(|e| ctx(e, job))?;
@@ -436,19 +436,8 @@ fn current_after(graph: &Graph, before: &AppliedState, done: &[Done], up: bool) 
     current
 }
 
-#[derive(PartialEq, Eq, Clone, Copy)]
-enum Gate {
-    Up,
-    Down,
-}
-
 /// Stops the run on state that must be resolved first; turns the rest into warnings.
-fn gate(
-    state: &AppliedState,
-    job: &Job<'_>,
-    report: &mut Report,
-    _gate: Gate,
-) -> anyhow::Result<()> {
+fn gate(state: &AppliedState, job: &Job<'_>, report: &mut Report) -> anyhow::Result<()> {
     let mut blocking = Vec::new();
     for issue in &state.issues {
         let strict_block = job.settings.strict && matches!(issue, StateIssue::Unknown { .. });
