@@ -116,10 +116,7 @@ pub async fn up<D: Driver>(
     if dry_run {
         return up_locked(d, job, target, true).await;
     }
-    lock(d, job).await?;
-    let result = up_locked(d, job, target, false).await;
-    unlock(d, job).await;
-    result
+    locked(d, job, async |d| up_locked(d, job, target, false).await).await
 }
 
 /// `down`: reverts the applied descendants of `target`, children first.
@@ -132,10 +129,7 @@ pub async fn down<D: Driver>(
     if dry_run {
         return down_locked(d, job, target, true).await;
     }
-    lock(d, job).await?;
-    let result = down_locked(d, job, target, false).await;
-    unlock(d, job).await;
-    result
+    locked(d, job, async |d| down_locked(d, job, target, false).await).await
 }
 
 /// `stamp`: records the targets and their ancestors without running SQL.
@@ -145,10 +139,7 @@ pub async fn stamp<D: Driver>(
     targets: &[Target],
     purge: bool,
 ) -> Result<Report, Failure> {
-    lock(d, job).await?;
-    let result = stamp_locked(d, job, targets, purge).await;
-    unlock(d, job).await;
-    result
+    locked(d, job, async |d| stamp_locked(d, job, targets, purge).await).await
 }
 
 /// `repair --applied` (`forget == false`) or `repair --forget`.
@@ -158,8 +149,20 @@ pub async fn repair<D: Driver>(
     revision: &str,
     forget: bool,
 ) -> Result<Report, Failure> {
+    locked(d, job, async |d| {
+        repair_locked(d, job, revision, forget).await
+    })
+    .await
+}
+
+/// Runs `body` holding the database's lock, and releases it on every path.
+async fn locked<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    body: impl AsyncFnOnce(&mut D) -> Result<Report, Failure>,
+) -> Result<Report, Failure> {
     lock(d, job).await?;
-    let result = repair_locked(d, job, revision, forget).await;
+    let result = body(d).await;
     unlock(d, job).await;
     result
 }

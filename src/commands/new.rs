@@ -22,14 +22,7 @@ pub(crate) fn run_new(ctx: &Context, project: &Project, args: &NewArgs) -> Resul
     let parents = if args.parents.is_empty() {
         single_head(&graph, &args.db)?
     } else {
-        let mut ids = Vec::new();
-        for p in &args.parents {
-            let id = resolve_one(&graph, p, &BTreeSet::new(), &args.db)?;
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
-        ids
+        resolve_all(&graph, &args.parents, &args.db)?
     };
     let id = new_id(&graph, args.rev_id.as_deref(), &args.message, &args.db)?;
     let mut rev = NewRevision::template(
@@ -64,14 +57,7 @@ pub(crate) fn run_merge(ctx: &Context, project: &Project, args: &MergeArgs) -> R
     let parents: Vec<RevisionId> = if args.revisions.is_empty() {
         graph.heads()
     } else {
-        let mut ids = Vec::new();
-        for r in &args.revisions {
-            let id = resolve_one(&graph, r, &BTreeSet::new(), &args.db)?;
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
-        ids
+        resolve_all(&graph, &args.revisions, &args.db)?
     };
     if parents.len() < 2 {
         let what = if args.revisions.is_empty() {
@@ -133,6 +119,18 @@ fn checked_subfolder(sub: &Path) -> Result<&Path> {
         .hint("hidden folders and folders outside the migrations folder are never read")
         .into())
     }
+}
+
+/// Each input as one revision, without repeats, in the order given.
+fn resolve_all(graph: &Graph, inputs: &[String], db: &str) -> Result<Vec<RevisionId>> {
+    let mut ids = Vec::new();
+    for input in inputs {
+        let id = resolve_one(graph, input, &BTreeSet::new(), db)?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
 }
 
 /// The parent of a new revision: the single head, nothing for an empty
