@@ -96,20 +96,8 @@ async fn the_server_ending_our_session_while_we_wait_for_the_lock() {
             .spawn()
             .unwrap();
         // The runner's session has asked for the lock at least once.
-        let runner_pid: i32 = poll_for("the runner to poll the lock", Duration::from_secs(30), || async {
-            let pids = db
-                .strings(&format!(
-                    "SELECT pid::text FROM pg_stat_activity WHERE datname = current_database() \
-                     AND pid NOT IN (pg_backend_pid(), {operator_pid}) \
-                     AND query LIKE '%pg_try_advisory_lock%'"
-                ))
-                .await;
-            match pids.as_slice() {
-                [pid] => pid.parse().ok(),
-                _ => None,
-            }
-        })
-        .await;
+        // The runner's session has asked for the lock at least once.
+        let runner_pid = wait_for_last_query(&db, "pg_try_advisory_lock", operator_pid).await;
         terminate(&db, runner_pid).await;
         let (out, took) = wait_output(child, Duration::from_secs(40));
         assert_no_panic(&out);

@@ -10,6 +10,7 @@
 //! (`pg_stat_activity`, `pg_locks`) or the file system with a deadline.
 //! `docs/reliability.md` lists what is proven here, with the numbers.
 
+mod lock;
 mod lost_connection;
 mod runners;
 mod signals;
@@ -106,6 +107,29 @@ where
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Waits until a session other than `except` has run (or is running) a
+/// statement containing `needle`; its pid. `pg_stat_activity.query` keeps
+/// an idle session's last statement.
+pub async fn wait_for_last_query(db: &TestDb, needle: &str, except: i32) -> i32 {
+    poll_for(
+        &format!("a session that ran `{needle}`"),
+        Duration::from_secs(30),
+        || async {
+            let pids = db
+                .strings(&format!(
+                    "SELECT pid::text FROM pg_stat_activity WHERE datname = current_database() \
+                     AND pid NOT IN (pg_backend_pid(), {except}) AND query LIKE '%{needle}%'"
+                ))
+                .await;
+            match pids.as_slice() {
+                [pid] => pid.parse().ok(),
+                _ => None,
+            }
+        },
+    )
+    .await
 }
 
 /// Waits until one session runs a statement containing `needle`; its pid.

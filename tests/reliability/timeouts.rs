@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use sqlx::{Connection, PgConnection};
 
 use super::*;
-use crate::online::{applied, core_project, on_postgres, rev_file, sorted, wait_until};
+use crate::online::{
+    applied, core_project, on_postgres, rev_file, rev_file_no_tx, sorted, wait_until,
+};
 
 async fn columns_of_t(db: &TestDb) -> Vec<String> {
     db.strings(
@@ -99,6 +101,45 @@ async fn statement_timeout_stops_a_long_statement() {
             other_sessions(&db).await == 0
         })
         .await;
+    })
+    .await;
+}
+
+/// Outside a transaction `SET LOCAL` does nothing: the limit must still hold
+/// for a `transaction off` revision, which then fails fast and is dirty.
+#[tokio::test]
+async fn ddl_lock_timeout_holds_outside_a_transaction_too() {
+    on_postgres(concat!(module_path!(), "::ddl_no_tx"), |db| async move {
+        db.exec("CREATE TABLE t (id integer)").await;
+        let env = core_project(&db, "ddl_lock_timeout = \"1s\"");
+        env.put(
+            "migrations_core/n1_add_note.sql",
+            rev_file_no_tx("n1", "", "ALTER TABLE t ADD COLUMN note text;", None).as_bytes(),
+        );
+        let mut other = PgConnection::connect(&db.url).await.unwrap();
+        sqlx::raw_sql("BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE;")
+            .execute(&mut other)
+            .await
+            .unwrap();
+
+        let start = Instant::now();
+        let out = env.run(&["up", "core"]);
+        let took = start.elapsed();
+        out.code(1).output_has("n1");
+        let text = format!("{}{}", out.stdout, out.stderr).to_lowercase();
+        assert!(
+            text.contains("lock timeout") || text.contains("lock_timeout"),
+            "{out}"
+        );
+        assert!(took < Duration::from_secs(5), "took {took:?}\n{out}");
+        sqlx::raw_sql("COMMIT").execute(&mut other).await.unwrap();
+        other.close().await.unwrap();
+        assert_eq!(columns_of_t(&db).await, ["id"]);
+        // Failed outside a transaction: dirty until repaired.
+        env.run(&["up", "core"]).code(1).output_has("repair");
+        env.run(&["repair", "core", "n1", "--forget"]).success();
+        env.run(&["up", "core"]).success();
+        assert_eq!(columns_of_t(&db).await, ["id", "note"]);
     })
     .await;
 }
