@@ -9,8 +9,8 @@ use sqlx::{Connection, PgConnection};
 
 use super::*;
 use crate::online::{
-    applied, checksum_of, command, core_project, on_postgres, rev_file, rows, sorted,
-    wait_until, write_chain,
+    applied, checksum_of, command, core_project, on_postgres, rev_file, rows, sorted, wait_until,
+    write_chain,
 };
 
 async fn terminate(db: &TestDb, pid: i32) {
@@ -27,8 +27,13 @@ async fn the_server_ending_our_session_mid_revision_is_a_clear_error() {
         let env = core_project(&db, "lock_timeout = \"20s\"");
         env.put(
             "migrations_core/r1.sql",
-            rev_file("r1", "", "CREATE TABLE t_r1 (id int);\nSELECT pg_sleep(1);", None)
-                .as_bytes(),
+            rev_file(
+                "r1",
+                "",
+                "CREATE TABLE t_r1 (id int);\nSELECT pg_sleep(1);",
+                None,
+            )
+            .as_bytes(),
         );
         let slow = "CREATE TABLE t_r2 (id int);\nINSERT INTO t_r2 VALUES (1);\nSELECT pg_sleep(4);";
         env.put(
@@ -55,7 +60,12 @@ async fn the_server_ending_our_session_mid_revision_is_a_clear_error() {
         assert!(took < Duration::from_secs(3), "noticed after {took:?}");
 
         // r1 stays applied; nothing of r2 or r3.
-        assert_eq!(applied(&db, "_migrate_core").await, ["r1"], "{}", describe(&out));
+        assert_eq!(
+            applied(&db, "_migrate_core").await,
+            ["r1"],
+            "{}",
+            describe(&out)
+        );
         assert!(db.has_table("t_r1").await);
         assert!(!db.has_table("t_r2").await && !db.has_table("t_r3").await);
 
@@ -65,9 +75,15 @@ async fn the_server_ending_our_session_mid_revision_is_a_clear_error() {
             rev_file("r2", "r1", "CREATE TABLE t_r2 (id int);", None).as_bytes(),
         );
         env.run(&["up", "core"]).success();
-        assert_eq!(applied(&db, "_migrate_core").await, sorted(&["r1", "r2", "r3"]));
+        assert_eq!(
+            applied(&db, "_migrate_core").await,
+            sorted(&["r1", "r2", "r3"])
+        );
         let r2 = rows(&db, "_migrate_core").await.remove(1);
-        assert_eq!(r2.checksum, checksum_of(&env.path("migrations_core/r2_slow.sql")));
+        assert_eq!(
+            r2.checksum,
+            checksum_of(&env.path("migrations_core/r2_slow.sql"))
+        );
     })
     .await;
 }
@@ -138,26 +154,41 @@ async fn a_runner_killed_with_the_lock_never_leaves_it_behind() {
         let env = core_project(&db, "lock_timeout = \"1s\"");
         env.put(
             "migrations_core/k1_slow.sql",
-            rev_file("k1", "", "CREATE TABLE t_k1 (id int);\nSELECT pg_sleep(4);", None)
-                .as_bytes(),
+            rev_file(
+                "k1",
+                "",
+                "CREATE TABLE t_k1 (id int);\nSELECT pg_sleep(4);",
+                None,
+            )
+            .as_bytes(),
         );
         let key = core_lock_key();
         let mut child = command(&env, &[("DATABASE_URL", &db.url)], &["up", "core"])
             .spawn()
             .unwrap();
         wait_for_session(&db, "pg_sleep").await;
-        assert_eq!(advisory_lock_holders(&db, key).await, 1, "the runner holds the lock");
+        assert_eq!(
+            advisory_lock_holders(&db, key).await,
+            1,
+            "the runner holds the lock"
+        );
 
         child.kill().unwrap(); // SIGKILL: no chance to clean up
         assert!(!child.wait().unwrap().success());
         let killed = Instant::now();
-        wait_until("the killed runner's session to end", Duration::from_secs(30), || async {
-            other_sessions(&db).await == 0
-        })
+        wait_until(
+            "the killed runner's session to end",
+            Duration::from_secs(30),
+            || async { other_sessions(&db).await == 0 },
+        )
         .await;
         let gone = killed.elapsed();
         eprintln!("kill -9: the server ended the orphaned session after {gone:?}");
-        assert_eq!(advisory_lock_holders(&db, key).await, 0, "the lock outlived the session");
+        assert_eq!(
+            advisory_lock_holders(&db, key).await,
+            0,
+            "the lock outlived the session"
+        );
         assert!(!db.has_table("t_k1").await);
 
         // Quick this time; a stale lock would make this exit 3 after 1s.
@@ -167,9 +198,11 @@ async fn a_runner_killed_with_the_lock_never_leaves_it_behind() {
         );
         env.run(&["up", "core"]).success();
         assert_eq!(applied(&db, "_migrate_core").await, ["k1"]);
-        wait_until("a finished run to keep no lock", Duration::from_secs(10), || async {
-            advisory_lock_holders(&db, key).await == 0
-        })
+        wait_until(
+            "a finished run to keep no lock",
+            Duration::from_secs(10),
+            || async { advisory_lock_holders(&db, key).await == 0 },
+        )
         .await;
     })
     .await;

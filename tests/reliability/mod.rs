@@ -45,12 +45,16 @@ pub fn wait_output(mut child: Child, deadline: Duration) -> (Output, Duration) {
     let start = Instant::now();
     loop {
         if child.try_wait().expect("poll the child").is_some() {
-            let out = child.wait_with_output().expect("collect the child's output");
+            let out = child
+                .wait_with_output()
+                .expect("collect the child's output");
             return (out, start.elapsed());
         }
         if start.elapsed() > deadline {
             let _ = child.kill();
-            let out = child.wait_with_output().expect("collect the child's output");
+            let out = child
+                .wait_with_output()
+                .expect("collect the child's output");
             panic!(
                 "the runner did not exit within {deadline:?}\nstderr:\n{}",
                 String::from_utf8_lossy(&out.stderr)

@@ -41,7 +41,10 @@ online_test!(thirty_two_runners_at_once_apply_each_revision_once, |db| {
         progress_lines += stderr.lines().filter(|l| l.contains("revision c")).count();
     }
     let wall = start.elapsed();
-    eprintln!("{RUNNERS} runners on {:?}: all done in {wall:?}", db.dialect);
+    eprintln!(
+        "{RUNNERS} runners on {:?}: all done in {wall:?}",
+        db.dialect
+    );
     assert!(
         wall < WALL_LIMIT,
         "{RUNNERS} runners took {wall:?} for 10 small revisions (slowest exit at {slowest:?})"
@@ -57,7 +60,10 @@ online_test!(thirty_two_runners_at_once_apply_each_revision_once, |db| {
     for id in &ids {
         assert!(db.has_table(&format!("t_{id}")).await, "t_{id} missing");
     }
-    assert_eq!(progress_lines, 10, "across all runners, each revision ran once");
+    assert_eq!(
+        progress_lines, 10,
+        "across all runners, each revision ran once"
+    );
 });
 
 /// `a` (2 revisions, the last one slow), `b` after `a`, `c` independent and
@@ -95,16 +101,44 @@ async fn up_all_runs_b_after_a_and_c_beside_them() {
                 rev_file(id, parent, &up, None).as_bytes(),
             );
         };
-        put("a", "a1", "", format!("CREATE TABLE t_a1 (id int);\n{}", mark("a1_start")));
-        put("a", "a2", "a1", format!("SELECT pg_sleep(1);\n{}", mark("a2_end")));
-        put("b", "b1", "", format!("{}\nCREATE TABLE t_b1 (id int);", mark("b1_start")));
+        put(
+            "a",
+            "a1",
+            "",
+            format!("CREATE TABLE t_a1 (id int);\n{}", mark("a1_start")),
+        );
+        put(
+            "a",
+            "a2",
+            "a1",
+            format!("SELECT pg_sleep(1);\n{}", mark("a2_end")),
+        );
+        put(
+            "b",
+            "b1",
+            "",
+            format!("{}\nCREATE TABLE t_b1 (id int);", mark("b1_start")),
+        );
         put("b", "b2", "b1", "CREATE TABLE t_b2 (id int);".into());
-        put("c", "c1", "", format!("{}\nSELECT pg_sleep(1);", mark("c1_start")));
+        put(
+            "c",
+            "c1",
+            "",
+            format!("{}\nSELECT pg_sleep(1);", mark("c1_start")),
+        );
 
         let out = env.run(&["up", "--all"]);
         out.success();
-        assert_eq!(applied(&db, "_migrate_a").await, sorted(&["a1", "a2"]), "{out}");
-        assert_eq!(applied(&db, "_migrate_b").await, sorted(&["b1", "b2"]), "{out}");
+        assert_eq!(
+            applied(&db, "_migrate_a").await,
+            sorted(&["a1", "a2"]),
+            "{out}"
+        );
+        assert_eq!(
+            applied(&db, "_migrate_b").await,
+            sorted(&["b1", "b2"]),
+            "{out}"
+        );
         assert_eq!(applied(&db, "_migrate_c").await, ["c1"], "{out}");
 
         // b's first revision began after a's last revision committed: its
@@ -117,7 +151,11 @@ async fn up_all_runs_b_after_a_and_c_beside_them() {
                  > (SELECT at FROM marks WHERE name = 'a2_end'))::text",
             )
             .await;
-        assert_eq!(b_after_a, ["true true"], "b started before a finished\n{out}");
+        assert_eq!(
+            b_after_a,
+            ["true true"],
+            "b started before a finished\n{out}"
+        );
         // c did not wait for a (nor for b): it started before a's slow
         // revision ended.
         let c_beside_a = db

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use super::*;
 use crate::harness::env::TestEnv;
 use crate::online::{
-    applied, checksum_of, command, core_project, on_postgres, on_sqlite, rev_file,
-    rev_file_no_tx, rows, sorted, wait_until, write_chain,
+    applied, checksum_of, command, core_project, on_postgres, on_sqlite, rev_file, rev_file_no_tx,
+    rows, sorted, wait_until, write_chain,
 };
 
 /// A rerun that had to wait for a stale lock would take this long.
@@ -18,7 +18,8 @@ const LOCK_TIMEOUT: &str = "lock_timeout = \"20s\"";
 /// A rerun that found the lock free takes well under that.
 const RERUN_LIMIT: Duration = Duration::from_secs(5);
 
-const PG_SLOW: &str = "CREATE TABLE t_slow (id integer);\nINSERT INTO t_slow VALUES (1);\nSELECT pg_sleep(4);";
+const PG_SLOW: &str =
+    "CREATE TABLE t_slow (id integer);\nINSERT INTO t_slow VALUES (1);\nSELECT pg_sleep(4);";
 /// Seconds of work in one SQLite statement, after a `CREATE TABLE` in the
 /// same transaction.
 const SQLITE_SLOW: &str = "CREATE TABLE t_slow (id integer);\n\
@@ -52,7 +53,11 @@ async fn interrupt_during_a_slow_revision(db: TestDb, signal: &str) {
     // Applied first, so that the version table exists and the only write
     // transaction of the interrupted run (what SQLite's journal shows) is s2.
     env.run(&["up", "core"]).success();
-    let slow = if db.sqlite_path().is_some() { SQLITE_SLOW } else { PG_SLOW };
+    let slow = if db.sqlite_path().is_some() {
+        SQLITE_SLOW
+    } else {
+        PG_SLOW
+    };
     env.put(
         "migrations_core/s2_slow.sql",
         rev_file("s2", "s1", slow, Some("DROP TABLE t_slow;")).as_bytes(),
@@ -80,7 +85,10 @@ async fn interrupt_during_a_slow_revision(db: TestDb, signal: &str) {
         after_signal < Duration::from_secs(3),
         "took {after_signal:?} to stop after {signal}"
     );
-    eprintln!("{signal} on {:?}: exited {after_signal:?} after the signal", db.dialect);
+    eprintln!(
+        "{signal} on {:?}: exited {after_signal:?} after the signal",
+        db.dialect
+    );
 
     // Neither its table nor its row; s1 stays.
     assert!(!db.has_table("t_slow").await, "{}", describe(&out));
@@ -103,7 +111,10 @@ async fn interrupt_during_a_slow_revision(db: TestDb, signal: &str) {
     assert_eq!(applied(&db, "_migrate_core").await, sorted(&["s1", "s2"]));
     // The row is the quick body's: the slow body never committed.
     let s2 = rows(&db, "_migrate_core").await.remove(1);
-    assert_eq!(s2.checksum, checksum_of(&env.path("migrations_core/s2_slow.sql")));
+    assert_eq!(
+        s2.checksum,
+        checksum_of(&env.path("migrations_core/s2_slow.sql"))
+    );
 }
 
 #[tokio::test]

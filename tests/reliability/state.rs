@@ -1,7 +1,7 @@
 //! State that does not add up (item 6): a version table made by another
-//! tool, with a column missing or of another type. `up`, `status`, `verify`
-//! and `check --online` each refuse, naming the table, the column and what
-//! to do, and nothing runs. (Unknown applied revisions, an applied child
+//! tool, with a column missing or of another type. `up`, `status`,
+//! `verify`, `current` and `check --online` each refuse, naming the
+//! database, the table, the column and what to do, and nothing runs. (Unknown applied revisions, an applied child
 //! without its parent and a dirty revision are in `tests/online/`.)
 
 use super::*;
@@ -52,6 +52,7 @@ async fn assert_refused_everywhere(db: &TestDb, env: &TestEnv, column: &str, pro
         &["up", "core"][..],
         &["status", "core"],
         &["verify", "core"],
+        &["current", "core"],
         &["check", "core", "--online"],
     ]
     .iter()
@@ -72,9 +73,15 @@ async fn assert_refused_everywhere(db: &TestDb, env: &TestEnv, column: &str, pro
     assert!(!db.has_table("t_f1").await, "a revision ran\n{}", runs[0]);
     // The foreign table was left as it was.
     assert_eq!(
-        db.strings("SELECT CAST(revision AS TEXT) FROM _migrate_core").await,
+        db.strings("SELECT CAST(revision AS TEXT) FROM _migrate_core")
+            .await,
         ["1"]
     );
+    // The error itself says which database (SPEC §5: every error message
+    // does), as other errors do — not only a table row elsewhere.
+    for out in &runs {
+        out.stderr_has("database `core`");
+    }
 }
 
 online_test!(a_version_table_missing_a_column_is_refused, |db| {
@@ -84,11 +91,18 @@ online_test!(a_version_table_missing_a_column_is_refused, |db| {
     assert_refused_everywhere(&db, &env, "method", "missing").await;
 });
 
-online_test!(a_version_table_with_a_column_of_another_type_is_refused, |db| {
-    let env = core_project(&db, "");
-    write_chain(&env, "migrations_core", &["f1"]);
-    // A tool that numbers its versions.
-    db.exec(&foreign_table(db.dialect, "revision", Some("bigint PRIMARY KEY")))
+online_test!(
+    a_version_table_with_a_column_of_another_type_is_refused,
+    |db| {
+        let env = core_project(&db, "");
+        write_chain(&env, "migrations_core", &["f1"]);
+        // A tool that numbers its versions.
+        db.exec(&foreign_table(
+            db.dialect,
+            "revision",
+            Some("bigint PRIMARY KEY"),
+        ))
         .await;
-    assert_refused_everywhere(&db, &env, "revision", "type").await;
-});
+        assert_refused_everywhere(&db, &env, "revision", "type").await;
+    }
+);

@@ -97,9 +97,11 @@ async fn statement_timeout_stops_a_long_statement() {
         assert!(applied(&db, "_migrate_core").await.is_empty());
         // The limit is the revision's, not the session's: no session of ours
         // is left over, and nothing else was cut short.
-        wait_until("the runner's session to end", Duration::from_secs(10), || async {
-            other_sessions(&db).await == 0
-        })
+        wait_until(
+            "the runner's session to end",
+            Duration::from_secs(10),
+            || async { other_sessions(&db).await == 0 },
+        )
         .await;
     })
     .await;

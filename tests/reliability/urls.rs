@@ -85,7 +85,10 @@ fn a_closed_port_exits_3_at_once_or_after_wait() {
     let start = Instant::now();
     expect(&env, &url, 3, &["--wait", "0s"]);
     let took = start.elapsed();
-    assert!(took < Duration::from_secs(3), "--wait 0s took {took:?} for two runs");
+    assert!(
+        took < Duration::from_secs(3),
+        "--wait 0s took {took:?} for two runs"
+    );
 
     let start = Instant::now();
     let out = env.run_with(&["up", "core", "--wait", "1s"], &[("DATABASE_URL", &url)]);
@@ -134,7 +137,10 @@ async fn tls_required_against_a_server_without_tls_fails_clearly() {
         url.set_query(Some("sslmode=require"));
         let env = project();
         let start = Instant::now();
-        let out = env.run_with(&["up", "core", "--wait", "5s"], &[("DATABASE_URL", url.as_str())]);
+        let out = env.run_with(
+            &["up", "core", "--wait", "5s"],
+            &[("DATABASE_URL", url.as_str())],
+        );
         let took = start.elapsed();
         assert_ne!(out.code, 0, "{out}");
         assert_clean(&out);
@@ -142,12 +148,17 @@ async fn tls_required_against_a_server_without_tls_fails_clearly() {
             out.stderr.contains("TLS") || out.stderr.contains("SSL"),
             "the error does not say TLS\n{out}"
         );
-        assert!(took < Duration::from_secs(4), "retried a TLS refusal for {took:?}\n{out}");
+        assert!(
+            took < Duration::from_secs(4),
+            "retried a TLS refusal for {took:?}\n{out}"
+        );
         assert!(!db.has_table("_migrate_core").await);
 
         // A SQLAlchemy asyncpg URL spells it `ssl=require`: read the same way.
         url.set_query(Some("ssl=require"));
-        let asyncpg = url.as_str().replacen("postgres://", "postgresql+asyncpg://", 1);
+        let asyncpg = url
+            .as_str()
+            .replacen("postgres://", "postgresql+asyncpg://", 1);
         let out = env.run_with(&["status", "core"], &[("DATABASE_URL", &asyncpg)]);
         assert_ne!(out.code, 0, "{out}");
         assert_clean(&out);
