@@ -72,6 +72,7 @@ async fn sigterm_while_waiting_for_the_lock_stops_at_once() {
             describe(&out)
         );
         assert!(took < Duration::from_secs(3), "stopped after {took:?}");
+        eprintln!("SIGTERM while waiting for the lock: exited {took:?} after the signal");
         assert!(applied(&db, "_migrate_core").await.is_empty());
         assert!(!db.has_table("t_o1").await);
         drop(operator);
