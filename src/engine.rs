@@ -93,9 +93,17 @@ pub struct Inspection {
     pub state: AppliedState,
 }
 
-/// Reads the applied state without taking the lock or creating anything.
-pub async fn inspect<D: Driver>(driver: &mut D, graph: &Graph) -> anyhow::Result<Inspection> {
-    let rows = driver.read_versions().await?;
+/// Reads the applied state of database `db` without taking the lock or
+/// creating anything.
+pub async fn inspect<D: Driver>(
+    driver: &mut D,
+    db: &str,
+    graph: &Graph,
+) -> anyhow::Result<Inspection> {
+    let rows = driver
+        .read_versions()
+        .await
+        .map_err(|e| anyhow::Error::new(e).context(format!("database `{db}`")))?;
     let table_exists = rows.is_some();
     let rows = rows.unwrap_or_default();
     let state = state::analyse(graph, &applied_rows(&rows));
@@ -188,7 +196,7 @@ async fn up_locked<D: Driver>(
     dry_run: bool,
 ) -> Result<Report, Failure> {
     let mut report = Report::default();
-    let insp = inspect(d, job.graph).await?;
+    let insp = inspect(d, job.db, job.graph).await?;
     gate(&insp.state, job, &mut report)?;
     let resolved = target
         .resolve(job.graph, &insp.state.applied)
@@ -214,7 +222,7 @@ async fn down_locked<D: Driver>(
     dry_run: bool,
 ) -> Result<Report, Failure> {
     let mut report = Report::default();
-    let insp = inspect(d, job.graph).await?;
+    let insp = inspect(d, job.db, job.graph).await?;
     gate(&insp.state, job, &mut report)?;
     let resolved = target
         .resolve(job.graph, &insp.state.applied)
@@ -245,7 +253,7 @@ async fn stamp_locked<D: Driver>(
     purge: bool,
 ) -> Result<Report, Failure> {
     let mut report = Report::default();
-    let insp = inspect(d, job.graph).await?;
+    let insp = inspect(d, job.db, job.graph).await?;
     let applied = if purge {
         BTreeSet::new()
     } else {
@@ -291,7 +299,7 @@ async fn repair_locked<D: Driver>(
     forget: bool,
 ) -> Result<Report, Failure> {
     let mut report = Report::default();
-    let insp = inspect(d, job.graph).await?;
+    let insp = inspect(d, job.db, job.graph).await?;
     let row = find_row(&insp.rows, revision, job)?;
     let id = row.revision.clone();
     if forget {
@@ -397,11 +405,28 @@ async fn run_plan<D: Driver>(
             }
             Err(e) => {
                 job.progress.abandon(job.db);
-                let error = anyhow::Error::new(e).context(format!(
+                let hint = if e.dirty {
+                    format!(
+                        "it ran outside a transaction and is recorded dirty: check what ran, then \
+                         `migrate repair {} {id} --applied` or `--forget`",
+                        job.db
+                    )
+                } else {
+                    format!(
+                        "it was rolled back{}; fix the cause above, then run the command again",
+                        if report.done.is_empty() {
+                            ""
+                        } else {
+                            " and the revisions before it stay applied"
+                        }
+                    )
+                };
+                let what = format!(
                     "database `{}`: could not {verb} revision `{id}` ({})",
                     job.db,
                     rev.path.display()
-                ));
+                );
+                let error = anyhow::Error::new(e).context(Fail::failed(what).hint(hint));
                 report.current = current_after(job.graph, before, &report.done, up);
                 return Err(Failure { report, error });
             }

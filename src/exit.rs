@@ -98,6 +98,12 @@ impl std::error::Error for Reported {}
 
 /// What the user can do next: the first hint in the error's chain.
 pub fn hint(err: &anyhow::Error) -> Option<String> {
+    // A `Fail` given as context is not in `chain()` as itself.
+    if let Some(f) = err.downcast_ref::<Fail>() {
+        if f.hint.is_some() {
+            return f.hint.clone();
+        }
+    }
     err.chain().find_map(|cause| {
         if let Some(f) = cause.downcast_ref::<Fail>() {
             return f.hint.clone();
@@ -110,6 +116,9 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
 
 /// The exit category of an error: the first typed error in its chain decides.
 pub fn category(err: &anyhow::Error) -> Category {
+    if let Some(f) = err.downcast_ref::<Fail>() {
+        return f.category;
+    }
     for cause in err.chain() {
         if let Some(c) = category_of(cause) {
             return c;

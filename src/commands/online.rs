@@ -65,8 +65,8 @@ pub(crate) async fn connect(db: &Prepared, wait: Duration, create: bool) -> Resu
         .hint("use a PostgreSQL or SQLite database for now; see \"Databases\" in the README")
         .into());
     }
-    if create && url.kind() == DriverKind::Sqlite {
-        sqlite_folder(db)?;
+    if url.kind() == DriverKind::Sqlite {
+        sqlite_folder(db, create)?;
     }
     driver::connect(url.connect_url(), db.table.clone(), wait, create)
         .await
@@ -96,22 +96,28 @@ pub(crate) async fn session<T>(
 /// `default_url` is local state and is made on demand (a fresh clone lacks
 /// it); for a URL from the environment a missing folder is an error, since
 /// the application would not find the file either.
-fn sqlite_folder(db: &Prepared) -> Result<()> {
+fn sqlite_folder(db: &Prepared, create: bool) -> Result<()> {
     let url = &db.url.url;
-    match (
-        &db.url.source,
-        url.sqlite_path().and_then(std::path::Path::parent),
-    ) {
-        (UrlSource::Default { .. }, Some(folder)) => std::fs::create_dir_all(folder).map_err(|e| {
-            anyhow::anyhow!(
-                "database `{}`: cannot create `{}`: {e}",
-                db.name,
-                folder.display()
-            )
-        }),
-        _ => url
-            .check_sqlite_folder()
-            .map_err(|e| anyhow::Error::new(e).context(format!("database `{}`", db.name))),
+    let folder = url.sqlite_path().and_then(std::path::Path::parent);
+    match (&db.url.source, folder) {
+        (UrlSource::Default { .. }, Some(folder)) if create => std::fs::create_dir_all(folder)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "database `{}`: cannot create `{}`: {e}",
+                    db.name,
+                    folder.display()
+                )
+            }),
+        // Read-only commands treat a default database not made yet as empty.
+        (UrlSource::Default { .. }, _) => Ok(()),
+        (UrlSource::Primary { var } | UrlSource::Fallback { used: var, .. }, _) => {
+            url.check_sqlite_folder().map_err(|e| {
+                anyhow::Error::new(e).context(format!(
+                    "database `{}`: the URL in `{var}` is not usable",
+                    db.name
+                ))
+            })
+        }
     }
 }
 

@@ -43,7 +43,12 @@ pub(crate) async fn look<'p>(
 ) -> Vec<Looked<'p>> {
     let mut looked = join_all(prepared.iter().map(|db| async move {
         let result = match online::connect(db, wait, false).await {
-            Ok(conn) => online::session(conn, async |d| engine::inspect(d, &db.graph).await).await,
+            Ok(conn) => {
+                online::session(conn, async |d| {
+                    engine::inspect(d, &db.name, &db.graph).await
+                })
+                .await
+            }
             Err(e) => Err(e),
         };
         Looked { db, result }
