@@ -99,10 +99,8 @@ impl std::error::Error for Reported {}
 /// What the user can do next: the first hint in the error's chain.
 pub fn hint(err: &anyhow::Error) -> Option<String> {
     // A `Fail` given as context is not in `chain()` as itself.
-    if let Some(f) = err.downcast_ref::<Fail>() {
-        if f.hint.is_some() {
-            return f.hint.clone();
-        }
+    if let Some(hint) = err.downcast_ref::<Fail>().and_then(|f| f.hint.clone()) {
+        return Some(hint);
     }
     err.chain().find_map(|cause| {
         if let Some(f) = cause.downcast_ref::<Fail>() {
