@@ -18,3 +18,4 @@ mod harness;
 mod cli;
 mod driver;
 mod online;
+mod docs;
