@@ -16,6 +16,6 @@
 #[macro_use]
 mod harness;
 mod cli;
+mod docs;
 mod driver;
 mod online;
-mod docs;

@@ -24,11 +24,10 @@
 //! in [`STUBBED`], [`SKIPPED`] or [`SHELL`] below, so a new kind of example
 //! forces a decision here.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 
 use crate::docs::markdown::{self, Block};
-use crate::harness::env::TestEnv;
+use crate::docs::project::{Project, repo};
 use crate::harness::pg;
 
 /// Rewritten before running: (as written, what runs).
@@ -65,16 +64,25 @@ const SKIPPED: &[(&str, &str)] = &[
         "psql",
         "creates a database in the CI example; the test makes fresh ones itself",
     ),
-    ("man ", "no man viewer in tests; tests/docs/terminal.rs checks `migrate man`"),
-    ("git clone", "no network in tests; the test runs on a copy of this repository"),
-    ("cd migrate", "the folder of a clone; the test already runs in a copy of it"),
+    (
+        "man ",
+        "no man viewer in tests; tests/docs/terminal.rs checks `migrate man`",
+    ),
+    (
+        "git clone",
+        "no network in tests; the test runs on a copy of this repository",
+    ),
+    (
+        "cd migrate",
+        "the folder of a clone; the test already runs in a copy of it",
+    ),
     ("source ", "activates a venv from the pip example"),
 ];
 
 /// Shell built-ins and tools run as written.
 const SHELL: &[&str] = &[
     "export", "echo", "cat", "printf", "mkdir", "cd", "test", "ls", "rm", "true", "exec", "[",
-    "grep", "sed", "head", "tail", "cp", "touch",
+    "grep", "sed", "head", "tail", "cp", "touch", "exit",
 ];
 
 /// Languages run as shell.
@@ -83,7 +91,10 @@ const SHELL_LANGS: &[&str] = &["sh", "bash", "shell", "console"];
 #[tokio::test]
 async fn readme_examples_run() {
     let ran = run_markdown("README.md").await;
-    assert!(ran >= 5, "only {ran} README blocks ran: is the parser broken?");
+    assert!(
+        ran >= 5,
+        "only {ran} README blocks ran: is the parser broken?"
+    );
 }
 
 #[tokio::test]
@@ -99,10 +110,6 @@ async fn docs_folder_examples_run() {
             run_markdown(&rel).await;
         }
     }
-}
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Runs every runnable block of `rel`; panics listing every failure.
@@ -136,7 +143,7 @@ async fn run_block(what: &str, block: &Block) -> Result<bool, String> {
     if !runnable {
         return Ok(false);
     }
-    let project = Project::new();
+    let project = Project::new(STUBBED);
     let mut vars = Vec::new();
     if let Some(env) = block.marker("env") {
         for pair in env.split_whitespace() {
@@ -178,65 +185,6 @@ async fn run_block(what: &str, block: &Block) -> Result<bool, String> {
     result.map(|()| true)
 }
 
-/// A copy of the example project plus a `bin/` folder for PATH.
-struct Project {
-    env: TestEnv,
-    bin: tempfile::TempDir,
-}
-
-impl Project {
-    fn new() -> Self {
-        let env = TestEnv::new();
-        std::fs::copy(repo().join("migrate.toml"), env.path("migrate.toml")).unwrap();
-        for folder in ["migrations_core", "migrations_ai"] {
-            std::fs::create_dir_all(env.path(folder)).unwrap();
-            for entry in std::fs::read_dir(repo().join(folder)).unwrap() {
-                let entry = entry.unwrap();
-                std::fs::copy(entry.path(), env.path(folder).join(entry.file_name())).unwrap();
-            }
-        }
-        let bin = tempfile::tempdir().unwrap();
-        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_migrate"), bin.path().join("migrate"))
-            .unwrap();
-        for (name, _) in STUBBED {
-            let stub = bin.path().join(name);
-            std::fs::write(&stub, format!("#!/bin/sh\necho \"[{name} $*]\"\n")).unwrap();
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
-        Self { env, bin }
-    }
-
-    /// `bash` running `script` in the project, stderr merged into stdout.
-    fn bash(&self, vars: &[(String, String)], script: &str) -> (i32, String) {
-        let path = format!(
-            "{}:{}",
-            self.bin.path().display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let mut cmd = Command::new("bash");
-        cmd.arg("-euo")
-            .arg("pipefail")
-            .arg("-c")
-            .arg(format!("exec 2>&1\n{script}"))
-            .current_dir(self.env.root())
-            .env_clear()
-            .env("PATH", path)
-            .env("HOME", self.env.root())
-            .stdin(Stdio::null());
-        for (k, v) in vars {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().expect("run bash");
-        let text = self.env.filter(&String::from_utf8_lossy(&out.stdout));
-        assert!(
-            !text.contains("panicked") && out.status.code() != Some(101),
-            "migrate panicked:\n{text}"
-        );
-        (out.status.code().unwrap_or(-1), text)
-    }
-}
-
 fn run_script(project: &Project, vars: &[(String, String)], script: &str) -> Result<(), String> {
     let script = prepare(script)?;
     let (code, out) = project.bash(vars, &script);
@@ -264,7 +212,12 @@ fn run_console(project: &Project, vars: &[(String, String)], text: &str) -> Resu
             expected.pop();
         }
         let (code, out) = project.bash(vars, &script);
-        let show = || format!("$ {}\n----- output (exit {code}) -----\n{out}", session.command);
+        let show = || {
+            format!(
+                "$ {}\n----- output (exit {code}) -----\n{out}",
+                session.command
+            )
+        };
         if code != want_code {
             return Err(format!("expected exit code {want_code}\n{}", show()));
         }
@@ -393,7 +346,9 @@ fn check_segment(segment: &str) -> Result<String, String> {
     }
     let rest = words[1..].join(" ");
     let command = words.join(" ");
-    if let Some((prefix, _why)) = SKIPPED.iter().find(|(p, _)| command.starts_with(p.trim_end()))
+    if let Some((prefix, _why)) = SKIPPED
+        .iter()
+        .find(|(p, _)| command.starts_with(p.trim_end()))
     {
         return Ok(format!(" true \"skipped: {prefix}\" "));
     }
@@ -404,7 +359,10 @@ fn check_segment(segment: &str) -> Result<String, String> {
     };
     if program == "migrate" {
         // `migrate up ... -- APP ARGS`: APP must be a stub or a shell tool.
-        if let Some(app) = rest.split(" -- ").nth(1).and_then(|a| a.split_whitespace().next())
+        if let Some(app) = rest
+            .split(" -- ")
+            .nth(1)
+            .and_then(|a| a.split_whitespace().next())
             && !known(app)
         {
             return Err(format!(
@@ -433,11 +391,18 @@ fn unknown_programs_force_a_decision() {
         prepare("cargo run -q -- check --all\n").unwrap(),
         "migrate check --all\n"
     );
-    assert!(prepare("curl https://x | sh\n").unwrap_err().contains("curl"));
+    assert!(
+        prepare("curl https://x | sh\n")
+            .unwrap_err()
+            .contains("curl")
+    );
     assert!(prepare("migrate up --all -- flask run\n").is_err());
     assert!(prepare("migrate up --all -- uvicorn app:app\n").is_ok());
     let skipped = prepare("cargo install --path . && migrate --version\n").unwrap();
-    assert!(skipped.contains("true \"skipped: cargo install\""), "{skipped}");
+    assert!(
+        skipped.contains("true \"skipped: cargo install\""),
+        "{skipped}"
+    );
     assert!(skipped.contains("migrate --version"), "{skipped}");
     assert!(prepare("DATABASE_URL=x migrate up --all # comment; not a command\n").is_ok());
     assert!(prepare("migrate new core -m \"a; rm -rf x\"\n").is_ok());

@@ -3,4 +3,9 @@
 //! to do, and the Python wheel installs a working `migrate`.
 
 mod examples;
+mod json_contract;
 mod markdown;
+mod newcomer;
+mod project;
+mod terminal;
+mod wheel;
