@@ -421,3 +421,27 @@ fn normalise_hides_durations_and_column_widths() {
     );
     assert_eq!(normalise("took 3ms"), "took Nms\n");
 }
+
+#[test]
+fn project_ci_runs_the_steps_the_readme_shows_users() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let job = markdown::blocks(&readme)
+        .into_iter()
+        .find(|b| b.lang == "yaml" && b.text.contains("runs-on:"))
+        .expect("README has a GitHub Actions job");
+    let ci = std::fs::read_to_string(repo().join(".github/workflows/ci.yml")).unwrap();
+    let ci_runs = markdown::workflow_runs(&ci).concat();
+    assert!(ci_runs.contains("bash scripts/test.sh"), "{ci_runs}");
+    let steps = markdown::workflow_runs(&job.text).concat();
+    let migrate_steps: Vec<&str> = steps
+        .lines()
+        .filter(|l| l.starts_with("migrate "))
+        .collect();
+    assert!(migrate_steps.len() >= 3, "{steps}");
+    for step in migrate_steps {
+        assert!(
+            ci_runs.lines().any(|l| l == step),
+            "README's CI step `{step}` is not in .github/workflows/ci.yml"
+        );
+    }
+}
