@@ -150,6 +150,12 @@ pub enum Command {
     /// Print a shell completion script
     #[command(after_help = "Example:\n  migrate completions bash > /etc/bash_completion.d/migrate")]
     Completions(CompletionsArgs),
+    /// Print the man page (roff), generated from these definitions
+    #[command(
+        hide = true,
+        after_help = "Example:\n  migrate man > /usr/local/share/man/man1/migrate.1"
+    )]
+    Man,
 }
 
 #[derive(Debug, Args)]

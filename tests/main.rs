@@ -16,6 +16,7 @@
 #[macro_use]
 mod harness;
 mod cli;
+mod docs;
 mod driver;
 mod online;
 mod reliability;
