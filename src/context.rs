@@ -137,12 +137,9 @@ impl Project {
     pub fn url(&self, name: &str, strict: bool, printer: &Printer) -> Result<ResolvedUrl> {
         let db = self.database(name)?;
         let resolved = config::resolve(db, &self.env, &self.config.dir, &self.cwd)?;
-        if let Some(warning) = resolved.source.warning(name) {
-            if strict {
-                return Err(Fail::bad_input(format!("--strict: {warning}"))
-                    .hint(format!("set `{}` for database `{name}`", db.url_env))
-                    .into());
-            }
+        if strict {
+            resolved.check_strict(name)?;
+        } else if let Some(warning) = resolved.source.warning(name) {
             printer.warn(&warning);
         }
         Ok(resolved)

@@ -24,7 +24,9 @@ struct HeadDoc {
 }
 
 pub(crate) fn run(ctx: &Context, project: &Project, args: &HeadsArgs) -> Result<Category> {
-    let names = project.select(&args.select)?;
+    let mut names = project.select(&args.select)?;
+    // Sorted, like every list in text output (SPEC §6).
+    names.sort();
     let mut docs = BTreeMap::new();
     let mut text = String::new();
     let prefix = names.len() > 1;
