@@ -266,7 +266,7 @@ pub struct HistoryArgs {
     #[arg(long)]
     pub verbose: bool,
     /// Also mark what the database has applied (connects to it)
-    #[arg(long)]
+    #[arg(long, short = 'i', visible_alias = "indicate-current")]
     pub applied: bool,
 }
 
