@@ -17,7 +17,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(rev) = parse(path, data) else {
         return;
     };
-    assert_eq!(rev.checksum, checksum(&rev.up), "checksum is not the up section's");
+    assert_eq!(
+        rev.checksum,
+        checksum(&rev.up),
+        "checksum is not the up section's"
+    );
 
     let new = NewRevision {
         id: rev.id.clone(),

@@ -55,7 +55,10 @@ fn check_parsed(raw: &str, url: &DbUrl, base: &Path) {
         ];
         for text in texts {
             let scrubbed = url.scrub(&text);
-            assert!(!scrubbed.contains(password), "scrub leaves the password: {scrubbed}");
+            assert!(
+                !scrubbed.contains(password),
+                "scrub leaves the password: {scrubbed}"
+            );
         }
     }
     // The same URL with another password must redact to the same text.
@@ -64,7 +67,11 @@ fn check_parsed(raw: &str, url: &DbUrl, base: &Path) {
         if let Ok(other_url) = DbUrl::parse(&other, base)
             && other_url.password() == Some(MARKERS[0])
         {
-            assert_eq!(other_url.redacted(), url.redacted(), "redaction depends on the password");
+            assert_eq!(
+                other_url.redacted(),
+                url.redacted(),
+                "redaction depends on the password"
+            );
         }
     }
 }
@@ -75,7 +82,10 @@ fn check_marker(raw: &str, marker: &str, base: &Path) {
         // or a host that merely looks like one) is no secret.
         Ok(url) if url.password().is_some() => {
             let redacted = url.redacted();
-            assert!(!redacted.as_str().contains(marker), "redacted leaks: {redacted}");
+            assert!(
+                !redacted.as_str().contains(marker),
+                "redacted leaks: {redacted}"
+            );
             assert!(!format!("{url:?}").contains(marker));
             if url.password() == Some(marker) {
                 for text in [raw, url.connect_url()] {
@@ -87,7 +97,10 @@ fn check_marker(raw: &str, marker: &str, base: &Path) {
         Ok(_) => {}
         Err(e) => {
             let message = e.to_string();
-            assert!(!message.contains(marker), "error leaks the password: {message}");
+            assert!(
+                !message.contains(marker),
+                "error leaks the password: {message}"
+            );
         }
     }
 }
