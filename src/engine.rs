@@ -10,6 +10,7 @@ use crate::driver::{ApplyOptions, Driver, NewRow, VersionRow};
 use crate::exit::Fail;
 use crate::graph::Graph;
 use crate::graph::target::{Resolved, Target};
+use crate::interrupt;
 use crate::plan::{self, Plan};
 use crate::render::progress::Progress;
 use crate::revision::{Revision, RevisionId};
@@ -70,7 +71,10 @@ impl fmt::Display for Failure {
 
 impl<E: Into<anyhow::Error>> From<E> for Failure {
     fn from(e: E) -> Self {
-        Self { report: Report::default(), error: e.into() }
+        Self {
+            report: Report::default(),
+            error: e.into(),
+        }
     }
 }
 
@@ -89,55 +93,92 @@ pub struct Inspection {
     pub state: AppliedState,
 }
 
-/// Reads the applied state without taking the lock or creating anything.
-pub async fn inspect<D: Driver>(driver: &mut D, graph: &Graph) -> anyhow::Result<Inspection> {
-    let rows = driver.read_versions().await?;
+/// Reads the applied state of database `db` without taking the lock or
+/// creating anything.
+pub async fn inspect<D: Driver>(
+    driver: &mut D,
+    db: &str,
+    graph: &Graph,
+) -> anyhow::Result<Inspection> {
+    let rows = driver
+        .read_versions()
+        .await
+        .map_err(|e| anyhow::Error::new(e).context(format!("database `{db}`")))?;
     let table_exists = rows.is_some();
     let rows = rows.unwrap_or_default();
     let state = state::analyse(graph, &applied_rows(&rows));
-    Ok(Inspection { table_exists, rows, state })
+    Ok(Inspection {
+        table_exists,
+        rows,
+        state,
+    })
 }
 
 /// `up`: applies what is pending up to `target` (default `head`).
-pub async fn up<D: Driver>(d: &mut D, job: &Job<'_>, target: &Target, dry_run: bool) -> Result<Report, Failure> {
+pub async fn up<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    target: &Target,
+    dry_run: bool,
+) -> Result<Report, Failure> {
     if dry_run {
         return up_locked(d, job, target, true).await;
     }
-    lock(d, job).await?;
-    let result = up_locked(d, job, target, false).await;
-    unlock(d, job).await;
-    result
+    locked(d, job, async |d| up_locked(d, job, target, false).await).await
 }
 
 /// `down`: reverts the applied descendants of `target`, children first.
-pub async fn down<D: Driver>(d: &mut D, job: &Job<'_>, target: &Target, dry_run: bool) -> Result<Report, Failure> {
+pub async fn down<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    target: &Target,
+    dry_run: bool,
+) -> Result<Report, Failure> {
     if dry_run {
         return down_locked(d, job, target, true).await;
     }
-    lock(d, job).await?;
-    let result = down_locked(d, job, target, false).await;
-    unlock(d, job).await;
-    result
+    locked(d, job, async |d| down_locked(d, job, target, false).await).await
 }
 
 /// `stamp`: records the targets and their ancestors without running SQL.
-pub async fn stamp<D: Driver>(d: &mut D, job: &Job<'_>, targets: &[Target], purge: bool) -> Result<Report, Failure> {
-    lock(d, job).await?;
-    let result = stamp_locked(d, job, targets, purge).await;
-    unlock(d, job).await;
-    result
+pub async fn stamp<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    targets: &[Target],
+    purge: bool,
+) -> Result<Report, Failure> {
+    locked(d, job, async |d| stamp_locked(d, job, targets, purge).await).await
 }
 
 /// `repair --applied` (`forget == false`) or `repair --forget`.
-pub async fn repair<D: Driver>(d: &mut D, job: &Job<'_>, revision: &str, forget: bool) -> Result<Report, Failure> {
+pub async fn repair<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    revision: &str,
+    forget: bool,
+) -> Result<Report, Failure> {
+    locked(d, job, async |d| {
+        repair_locked(d, job, revision, forget).await
+    })
+    .await
+}
+
+/// Runs `body` holding the database's lock, and releases it on every path.
+async fn locked<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    body: impl AsyncFnOnce(&mut D) -> Result<Report, Failure>,
+) -> Result<Report, Failure> {
     lock(d, job).await?;
-    let result = repair_locked(d, job, revision, forget).await;
+    let result = body(d).await;
     unlock(d, job).await;
     result
 }
 
 async fn lock<D: Driver>(d: &mut D, job: &Job<'_>) -> Result<(), Failure> {
-    d.lock(job.settings.lock_timeout).await.map_err(|e| ctx(e, job))
+    d.lock(job.settings.lock_timeout)
+        .await
+        .map_err(|e| ctx(e, job))
 }
 
 /// Releases the lock; a failure only matters for logging, since a session
@@ -148,11 +189,18 @@ async fn unlock<D: Driver>(d: &mut D, job: &Job<'_>) {
     }
 }
 
-async fn up_locked<D: Driver>(d: &mut D, job: &Job<'_>, target: &Target, dry_run: bool) -> Result<Report, Failure> {
+async fn up_locked<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    target: &Target,
+    dry_run: bool,
+) -> Result<Report, Failure> {
     let mut report = Report::default();
-    let insp = inspect(d, job.graph).await?;
-    gate(&insp.state, job, &mut report, Gate::Up)?;
-    let resolved = target.resolve(job.graph, &insp.state.applied).map_err(|e| ctx(e, job))?;
+    let insp = inspect(d, job.db, job.graph).await?;
+    gate(&insp.state, job, &mut report)?;
+    let resolved = target
+        .resolve(job.graph, &insp.state.applied)
+        .map_err(|e| ctx(e, job))?;
     let plan = plan::up(job.graph, &insp.state.applied, &resolved);
     report.planned.clone_from(&plan.steps);
     report.current.clone_from(&insp.state.current);
@@ -164,37 +212,58 @@ async fn up_locked<D: Driver>(d: &mut D, job: &Job<'_>, target: &Target, dry_run
         return Ok(report);
     }
     d.ensure_version_table().await.map_err(|e| ctx(e, job))?;
-    run_plan(d, job, &plan, report).await
+    run_plan(d, job, &plan, &insp.state, report).await
 }
 
-async fn down_locked<D: Driver>(d: &mut D, job: &Job<'_>, target: &Target, dry_run: bool) -> Result<Report, Failure> {
+async fn down_locked<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    target: &Target,
+    dry_run: bool,
+) -> Result<Report, Failure> {
     let mut report = Report::default();
-    let insp = inspect(d, job.graph).await?;
-    gate(&insp.state, job, &mut report, Gate::Down)?;
-    let resolved = target.resolve(job.graph, &insp.state.applied).map_err(|e| ctx(e, job))?;
+    let insp = inspect(d, job.db, job.graph).await?;
+    gate(&insp.state, job, &mut report)?;
+    let resolved = target
+        .resolve(job.graph, &insp.state.applied)
+        .map_err(|e| ctx(e, job))?;
     let plan = plan::down(job.graph, &insp.state.applied, &resolved).map_err(|e| ctx(e, job))?;
     report.planned.clone_from(&plan.steps);
     report.current.clone_from(&insp.state.current);
     if plan.is_empty() {
         report.note = Some(match &resolved {
             Resolved::Base => "nothing is applied; nothing to revert".to_owned(),
-            Resolved::Revisions(ids) => format!("nothing applied descends from {}; nothing to revert", ticked(ids)),
+            Resolved::Revisions(ids) => format!(
+                "nothing applied descends from {}; nothing to revert",
+                ticked(ids)
+            ),
         });
         return Ok(report);
     }
     if dry_run {
         return Ok(report);
     }
-    run_plan(d, job, &plan, report).await
+    run_plan(d, job, &plan, &insp.state, report).await
 }
 
-async fn stamp_locked<D: Driver>(d: &mut D, job: &Job<'_>, targets: &[Target], purge: bool) -> Result<Report, Failure> {
+async fn stamp_locked<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    targets: &[Target],
+    purge: bool,
+) -> Result<Report, Failure> {
     let mut report = Report::default();
-    let insp = inspect(d, job.graph).await?;
-    let applied = if purge { BTreeSet::new() } else { insp.state.applied.clone() };
+    let insp = inspect(d, job.db, job.graph).await?;
+    let applied = if purge {
+        BTreeSet::new()
+    } else {
+        insp.state.applied.clone()
+    };
     let mut ids = Vec::new();
     for t in targets {
-        if let Resolved::Revisions(found) = t.resolve(job.graph, &applied).map_err(|e| ctx(e, job))? {
+        if let Resolved::Revisions(found) =
+            t.resolve(job.graph, &applied).map_err(|e| ctx(e, job))?
+        {
             ids.extend(found);
         }
     }
@@ -204,44 +273,90 @@ async fn stamp_locked<D: Driver>(d: &mut D, job: &Job<'_>, targets: &[Target], p
         report.note = Some("already recorded; nothing to stamp".to_owned());
         return Ok(report);
     }
-    let rows: Vec<NewRow> = plan.steps.iter().filter_map(|id| job.graph.get(id.as_str())).map(|r| new_row(r, "stamp", job)).collect();
+    let rows: Vec<NewRow> = plan
+        .steps
+        .iter()
+        .filter_map(|id| job.graph.get(id.as_str()))
+        .map(|r| new_row(r, "stamp", job))
+        .collect();
     d.ensure_version_table().await.map_err(|e| ctx(e, job))?;
     d.insert_rows(&rows, purge).await.map_err(|e| ctx(e, job))?;
-    report.done = plan.steps.iter().map(|id| Done { revision: id.clone(), duration: Duration::ZERO }).collect();
+    report.done = plan
+        .steps
+        .iter()
+        .map(|id| Done {
+            revision: id.clone(),
+            duration: Duration::ZERO,
+        })
+        .collect();
     Ok(report)
 }
 
-async fn repair_locked<D: Driver>(d: &mut D, job: &Job<'_>, revision: &str, forget: bool) -> Result<Report, Failure> {
+async fn repair_locked<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    revision: &str,
+    forget: bool,
+) -> Result<Report, Failure> {
     let mut report = Report::default();
-    let insp = inspect(d, job.graph).await?;
+    let insp = inspect(d, job.db, job.graph).await?;
     let row = find_row(&insp.rows, revision, job)?;
     let id = row.revision.clone();
     if forget {
         d.delete_row(&id).await.map_err(|e| ctx(e, job))?;
-        report.note = Some(format!("forgot `{id}`: its row is deleted; the next `up` runs it again"));
+        report.note = Some(format!(
+            "forgot `{id}`: its row is deleted; the next `up` runs it again"
+        ));
     } else {
         let Some(rev) = job.graph.get(&id) else {
-            return Err(Fail::failed(format!("database `{}`: revision `{id}` has no file, so there is no checksum to accept", job.db))
-                .hint(format!("run `migrate repair {} {id} --forget` to delete its row instead", job.db))
-                .into());
+            return Err(Fail::failed(format!(
+                "database `{}`: revision `{id}` has no file, so there is no checksum to accept",
+                job.db
+            ))
+            .hint(format!(
+                "run `migrate repair {} {id} --forget` to delete its row instead",
+                job.db
+            ))
+            .into());
         };
-        d.mark_applied(&id, &rev.checksum).await.map_err(|e| ctx(e, job))?;
-        report.note = Some(format!("marked `{id}` applied with the checksum of `{}`", rev.path.display()));
+        d.mark_applied(&id, &rev.checksum)
+            .await
+            .map_err(|e| ctx(e, job))?;
+        report.note = Some(format!(
+            "marked `{id}` applied with the checksum of `{}`",
+            rev.path.display()
+        ));
     }
     Ok(report)
 }
 
 /// Finds the version row a `repair` argument names: a full id or a unique prefix.
-fn find_row<'r>(rows: &'r [VersionRow], input: &str, job: &Job<'_>) -> Result<&'r VersionRow, Failure> {
+fn find_row<'r>(
+    rows: &'r [VersionRow],
+    input: &str,
+    job: &Job<'_>,
+) -> anyhow::Result<&'r VersionRow> {
     if let Some(r) = rows.iter().find(|r| r.revision == input) {
         return Ok(r);
     }
-    let matches: Vec<&VersionRow> = if input.len() >= 4 { rows.iter().filter(|r| r.revision.starts_with(input)).collect() } else { Vec::new() };
+    let matches: Vec<&VersionRow> = if input.len() >= 4 {
+        rows.iter()
+            .filter(|r| r.revision.starts_with(input))
+            .collect()
+    } else {
+        Vec::new()
+    };
     match matches.as_slice() {
         [one] => Ok(one),
-        [] => Err(Fail::failed(format!("database `{}`: revision `{input}` is not recorded in the version table", job.db))
-            .hint(format!("`migrate current {}` lists what is recorded; `migrate stamp` records a revision", job.db))
-            .into()),
+        [] => Err(Fail::failed(format!(
+            "database `{}`: revision `{input}` is not recorded in the version table",
+            job.db
+        ))
+        .hint(format!(
+            "`migrate current {}` lists what is recorded; `migrate stamp` records a revision",
+            job.db
+        ))
+        .into()),
         many => Err(Fail::bad_input(format!(
             "database `{}`: `{input}` matches {}; type more characters",
             job.db,
@@ -252,60 +367,130 @@ fn find_row<'r>(rows: &'r [VersionRow], input: &str, job: &Job<'_>) -> Result<&'
 }
 
 /// Runs each step of `plan`, stopping at the first failure.
-async fn run_plan<D: Driver>(d: &mut D, job: &Job<'_>, plan: &Plan, mut report: Report) -> Result<Report, Failure> {
+async fn run_plan<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    plan: &Plan,
+    before: &AppliedState,
+    mut report: Report,
+) -> Result<Report, Failure> {
     let up = plan.direction == plan::Direction::Up;
     job.progress.begin(job.db, plan.steps.len());
     for id in &plan.steps {
-        let Some(rev) = job.graph.get(id.as_str()) else { continue };
+        let Some(rev) = job.graph.get(id.as_str()) else {
+            continue;
+        };
         job.progress.start(job.db, rev, up);
+        let verb = if up { "apply" } else { "revert" };
+        let flight = interrupt::InFlight {
+            revision: id.to_string(),
+            transactional: rev.transactional,
+            verb,
+        };
+        interrupt::begin(job.db, flight);
         let result = if up {
-            d.apply(rev, &new_row(rev, "up", job), &job.settings.apply).await
+            d.apply(rev, &new_row(rev, "up", job), &job.settings.apply)
+                .await
         } else {
             d.revert(rev, &job.settings.apply).await
         };
+        interrupt::end(job.db);
         match result {
             Ok(duration) => {
                 job.progress.finish(job.db, rev, duration, up);
-                report.done.push(Done { revision: id.clone(), duration });
+                report.done.push(Done {
+                    revision: id.clone(),
+                    duration,
+                });
             }
             Err(e) => {
                 job.progress.abandon(job.db);
-                let verb = if up { "apply" } else { "revert" };
-                let error = anyhow::Error::new(e).context(format!(
+                let hint = if e.dirty {
+                    format!(
+                        "it ran outside a transaction and is recorded dirty: check what ran, then \
+                         `migrate repair {} {id} --applied` or `--forget`",
+                        job.db
+                    )
+                } else {
+                    format!(
+                        "it was rolled back{}; fix the cause above, then run the command again",
+                        if report.done.is_empty() {
+                            ""
+                        } else {
+                            " and the revisions before it stay applied"
+                        }
+                    )
+                };
+                let what = format!(
                     "database `{}`: could not {verb} revision `{id}` ({})",
                     job.db,
                     rev.path.display()
-                ));
+                );
+                let error = anyhow::Error::new(e).context(Fail::failed(what).hint(hint));
+                report.current = current_after(job.graph, before, &report.done, up);
                 return Err(Failure { report, error });
             }
         }
     }
     job.progress.end(job.db);
+    report.current = current_after(job.graph, before, &report.done, up);
     Ok(report)
 }
 
-#[derive(PartialEq, Eq, Clone, Copy)]
-enum Gate {
-    Up,
-    Down,
+/// The applied heads once `done` has been applied (or reverted).
+fn current_after(graph: &Graph, before: &AppliedState, done: &[Done], up: bool) -> Vec<String> {
+    let mut applied = before.applied.clone();
+    for step in done {
+        if up {
+            applied.insert(step.revision.clone());
+        } else {
+            applied.remove(&step.revision);
+        }
+    }
+    let mut current: Vec<String> = graph
+        .applied_heads(&applied)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    // Applied revisions without a file stay where they were.
+    current.extend(
+        before
+            .current
+            .iter()
+            .filter(|c| !graph.contains(c))
+            .cloned(),
+    );
+    current.sort();
+    current
 }
 
 /// Stops the run on state that must be resolved first; turns the rest into warnings.
-fn gate(state: &AppliedState, job: &Job<'_>, report: &mut Report, _gate: Gate) -> Result<(), Failure> {
+fn gate(state: &AppliedState, job: &Job<'_>, report: &mut Report) -> anyhow::Result<()> {
     let mut blocking = Vec::new();
     for issue in &state.issues {
         let strict_block = job.settings.strict && matches!(issue, StateIssue::Unknown { .. });
         if issue.blocks_up() || strict_block {
             blocking.push(issue.render(job.db));
         } else {
-            report.warnings.push(format!("database `{}`: {}", job.db, issue.render(job.db)));
+            report
+                .warnings
+                .push(format!("database `{}`: {}", job.db, issue.render(job.db)));
         }
     }
     if blocking.is_empty() {
         return Ok(());
     }
-    let what = if blocking.len() == 1 { "its applied state must be resolved first" } else { "its applied state has problems to resolve first" };
-    Err(Fail::failed(format!("database `{}`: nothing was run; {what}:\n  {}", job.db, blocking.join("\n  "))).into())
+    let what = if blocking.len() == 1 {
+        "its applied state must be resolved first"
+    } else {
+        "its applied state has problems to resolve first"
+    };
+    Err(Fail::failed(format!(
+        "database `{}`: nothing was run; {what}:\n  {}",
+        job.db,
+        blocking.join("\n  ")
+    ))
+    .into())
 }
 
 fn new_row(rev: &Revision, method: &str, job: &Job<'_>) -> NewRow {

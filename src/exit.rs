@@ -49,7 +49,11 @@ pub struct Fail {
 
 impl Fail {
     pub fn new(category: Category, message: impl Into<String>) -> Self {
-        Self { category, message: message.into(), hint: None }
+        Self {
+            category,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     pub fn bad_input(message: impl Into<String>) -> Self {
@@ -92,8 +96,27 @@ impl fmt::Display for Reported {
 
 impl std::error::Error for Reported {}
 
+/// What the user can do next: the first hint in the error's chain.
+pub fn hint(err: &anyhow::Error) -> Option<String> {
+    // A `Fail` given as context is not in `chain()` as itself.
+    if let Some(hint) = err.downcast_ref::<Fail>().and_then(|f| f.hint.clone()) {
+        return Some(hint);
+    }
+    err.chain().find_map(|cause| {
+        if let Some(f) = cause.downcast_ref::<Fail>() {
+            return f.hint.clone();
+        }
+        cause
+            .downcast_ref::<crate::driver::DriverError>()
+            .and_then(|d| d.hint().map(str::to_owned))
+    })
+}
+
 /// The exit category of an error: the first typed error in its chain decides.
 pub fn category(err: &anyhow::Error) -> Category {
+    if let Some(f) = err.downcast_ref::<Fail>() {
+        return f.category;
+    }
     for cause in err.chain() {
         if let Some(c) = category_of(cause) {
             return c;
@@ -108,8 +131,8 @@ fn category_of(cause: &(dyn std::error::Error + 'static)) -> Option<Category> {
     use crate::graph::GraphError;
     use crate::graph::target::TargetError;
     use crate::plan::PlanError;
-    use crate::revision::load::LoadError;
     use crate::revision::ParseError;
+    use crate::revision::load::LoadError;
 
     if let Some(f) = cause.downcast_ref::<Fail>() {
         return Some(f.category);
@@ -139,10 +162,10 @@ fn category_of(cause: &(dyn std::error::Error + 'static)) -> Option<Category> {
     if cause.is::<ApplyError>() || cause.is::<PlanError>() {
         return Some(Category::Failed);
     }
-    if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-        if io.kind() == std::io::ErrorKind::BrokenPipe {
-            return Some(Category::Success);
-        }
+    if let Some(io) = cause.downcast_ref::<std::io::Error>()
+        && io.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        return Some(Category::Success);
     }
     None
 }
@@ -153,9 +176,18 @@ mod tests {
 
     #[test]
     fn highest_code_wins() {
-        assert_eq!(Category::Failed.worst(Category::Unavailable), Category::Unavailable);
-        assert_eq!(Category::BadInput.worst(Category::Failed), Category::BadInput);
-        assert_eq!(Category::Success.worst(Category::Success), Category::Success);
+        assert_eq!(
+            Category::Failed.worst(Category::Unavailable),
+            Category::Unavailable
+        );
+        assert_eq!(
+            Category::BadInput.worst(Category::Failed),
+            Category::BadInput
+        );
+        assert_eq!(
+            Category::Success.worst(Category::Success),
+            Category::Success
+        );
     }
 
     #[test]

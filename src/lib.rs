@@ -10,6 +10,7 @@ pub mod driver;
 pub mod engine;
 pub mod exit;
 pub mod graph;
+pub mod interrupt;
 pub mod logging;
 pub mod plan;
 pub mod render;
@@ -45,12 +46,33 @@ where
         Ok(ctx) => ctx,
         Err(e) => return report_error(None, &e),
     };
-    logging::init(cli.global.verbose, cli.global.quiet, ctx.printer.color);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    logging::init(cli.global.verbosity, cli.global.quiet, ctx.printer.color);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
-        Err(e) => return report_error(Some(&ctx), &anyhow::Error::new(e).context("cannot start the async runtime")),
+        Err(e) => {
+            return report_error(
+                Some(&ctx),
+                &anyhow::Error::new(e).context("cannot start the async runtime"),
+            );
+        }
     };
-    match runtime.block_on(commands::dispatch(cli, &ctx)) {
+    // On SIGINT/SIGTERM the run is dropped: connections close, so the server
+    // rolls back what was running and frees the lock (see `interrupt`).
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = commands::dispatch(cli, &ctx) => result,
+            signal = interrupt::signal() => Err(Fail::failed(interrupt::message(signal))
+                .hint("run the same command again to finish")
+                .into()),
+        }
+    });
+    // Do not wait for connection tasks that the interrupted run left behind.
+    runtime.shutdown_background();
+    match outcome {
         Ok(category) => category.into(),
         Err(e) => report_error(Some(&ctx), &e),
     }
@@ -64,7 +86,9 @@ fn report_error(ctx: Option<&Context>, err: &anyhow::Error) -> ExitCode {
     }
     let mut causes: Vec<String> = err.chain().skip(1).map(ToString::to_string).collect();
     causes.dedup();
-    let hint = err.chain().find_map(|c| c.downcast_ref::<Fail>().and_then(|f| f.hint.clone()));
+    let hint = err
+        .chain()
+        .find_map(|c| c.downcast_ref::<Fail>().and_then(|f| f.hint.clone()));
     let fallback;
     let printer = match ctx {
         Some(c) => &c.printer,
@@ -81,7 +105,10 @@ fn report_error(ctx: Option<&Context>, err: &anyhow::Error) -> ExitCode {
 /// quote a URL), and exit 101 as Rust does.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         #[allow(clippy::print_stderr)]
         {
             eprintln!(

@@ -9,11 +9,11 @@ use serde::Serialize;
 
 use crate::cli::HistoryArgs;
 use crate::commands::online;
-use crate::commands::show::resolve_one;
 use crate::commands::status::look;
 use crate::context::{Context, Project};
 use crate::exit::{Category, Fail};
 use crate::graph::Graph;
+use crate::graph::target::{Resolved, Target};
 use crate::revision::{Revision, RevisionId};
 
 #[derive(Serialize)]
@@ -37,19 +37,34 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &HistoryArgs) ->
         Some(range) => range_set(&graph, range, &args.db)?,
         None => graph.revisions().iter().map(|r| r.id.clone()).collect(),
     };
-    let applied = if args.applied { Some(applied_set(ctx, project, &args.db).await?) } else { None };
+    let applied = if args.applied {
+        Some(applied_set(ctx, project, &args.db).await?)
+    } else {
+        None
+    };
     let heads: BTreeSet<RevisionId> = graph.heads().into_iter().collect();
     let mut text = String::new();
     let mut docs = Vec::new();
-    for id in graph.history_order().iter().filter(|id| shown.contains(*id)) {
-        let Some(rev) = graph.get(id.as_str()) else { continue };
+    for id in graph
+        .history_order()
+        .iter()
+        .filter(|id| shown.contains(*id))
+    {
+        let Some(rev) = graph.get(id.as_str()) else {
+            continue;
+        };
         let is_applied = applied.as_ref().map(|a| a.contains(id.as_str()));
         let marks = marks(&graph, rev, heads.contains(id), is_applied);
         if args.verbose {
             verbose_entry(&mut text, rev, &marks);
         } else {
-            let parents = if rev.parents.is_empty() { "<base>".to_owned() } else { join(&rev.parents) };
-            let marks = if marks.is_empty() { String::new() } else { format!(" ({})", marks.join(", ")) };
+            let parents = if rev.parents.is_empty() {
+                "<base>".to_owned()
+            } else {
+                join(&rev.parents)
+            };
+            // Alembic's layout: each mark in its own parentheses, so `(head)` greps.
+            let marks: String = marks.iter().map(|m| format!(" ({m})")).collect();
             let _ = writeln!(text, "{parents} -> {}{marks}, {}", rev.id, rev.message);
         }
         docs.push(EntryDoc {
@@ -88,9 +103,17 @@ fn marks(graph: &Graph, rev: &Revision, head: bool, applied: Option<bool>) -> Ve
 }
 
 fn verbose_entry(text: &mut String, rev: &Revision, marks: &[&str]) {
-    let marks = if marks.is_empty() { String::new() } else { format!(" ({})", marks.join(", ")) };
+    let marks: String = marks.iter().map(|m| format!(" ({m})")).collect();
     let _ = writeln!(text, "Rev: {}{marks}", rev.id);
-    let _ = writeln!(text, "Parent: {}", if rev.parents.is_empty() { "<base>".to_owned() } else { join(&rev.parents) });
+    let _ = writeln!(
+        text,
+        "Parent: {}",
+        if rev.parents.is_empty() {
+            "<base>".to_owned()
+        } else {
+            join(&rev.parents)
+        }
+    );
     if !rev.depends_on.is_empty() {
         let _ = writeln!(text, "Depends on: {}", join(&rev.depends_on));
     }
@@ -102,31 +125,43 @@ fn verbose_entry(text: &mut String, rev: &Revision, marks: &[&str]) {
 }
 
 /// `A:B`: the revisions that are ancestors of B (or B) and descendants of A
-/// (or A). Either side may be left out.
+/// (or A). Either side may be left out; `base` and `heads` work as anywhere.
 fn range_set(graph: &Graph, range: &str, db: &str) -> Result<BTreeSet<RevisionId>> {
     let Some((from, to)) = range.split_once(':') else {
-        return Err(Fail::bad_input(format!("--range `{range}` must look like `A:B` (either side may be empty)")).into());
+        return Err(Fail::bad_input(format!(
+            "--range `{range}` must look like `A:B` (either side may be empty)"
+        ))
+        .into());
     };
-    let upper: BTreeSet<RevisionId> = if to.is_empty() {
-        graph.revisions().iter().map(|r| r.id.clone()).collect()
-    } else {
-        let b = resolve_one(graph, to, &BTreeSet::new(), db)?;
-        graph.closure([&b])
+    let everything: BTreeSet<RevisionId> = graph.revisions().iter().map(|r| r.id.clone()).collect();
+    let upper = match resolve(graph, to, db)? {
+        None => everything,
+        Some(Resolved::Base) => BTreeSet::new(),
+        Some(Resolved::Revisions(ids)) => graph.closure(&ids),
     };
-    if from.is_empty() {
-        return Ok(upper);
-    }
-    let a = resolve_one(graph, from, &BTreeSet::new(), db)?;
-    let mut below = BTreeSet::from([a.clone()]);
-    let mut stack = vec![a];
-    while let Some(id) = stack.pop() {
-        for next in graph.children(id.as_str()).into_iter().chain(graph.dependents(id.as_str())) {
-            if below.insert(next.clone()) {
-                stack.push(next);
-            }
+    let lower = match resolve(graph, from, db)? {
+        None | Some(Resolved::Base) => return Ok(upper),
+        Some(Resolved::Revisions(ids)) => {
+            let mut below = graph.descendants(&ids);
+            below.extend(ids);
+            below
         }
+    };
+    Ok(upper.intersection(&lower).cloned().collect())
+}
+
+/// One side of a range; `None` when it is empty.
+fn resolve(graph: &Graph, side: &str, db: &str) -> Result<Option<Resolved>> {
+    if side.is_empty() {
+        return Ok(None);
     }
-    Ok(upper.intersection(&below).cloned().collect())
+    let target: Target = side
+        .parse()
+        .map_err(|e| anyhow::Error::new(e).context(format!("database `{db}`: --range")))?;
+    let resolved = target
+        .resolve(graph, &BTreeSet::new())
+        .map_err(|e| anyhow::Error::new(e).context(format!("database `{db}`: --range")))?;
+    Ok(Some(resolved))
 }
 
 async fn applied_set(ctx: &Context, project: &Project, db: &str) -> Result<BTreeSet<String>> {
@@ -140,5 +175,8 @@ async fn applied_set(ctx: &Context, project: &Project, db: &str) -> Result<BTree
 }
 
 fn join(ids: &[RevisionId]) -> String {
-    ids.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(RevisionId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -6,6 +6,7 @@ mod draw;
 mod heads;
 mod history;
 mod init;
+mod man;
 mod new;
 mod online;
 mod show;
@@ -26,6 +27,7 @@ pub async fn dispatch(cli: Cli, ctx: &Context) -> Result<Category> {
     match cli.command {
         Command::Init(args) => init::run(ctx, &args),
         Command::Completions(args) => completions::run(ctx, &args),
+        Command::Man => man::run(ctx),
         command => {
             let project = ctx.open_project()?;
             match command {
@@ -44,7 +46,7 @@ pub async fn dispatch(cli: Cli, ctx: &Context) -> Result<Category> {
                 Command::Stamp(args) => stamp::run_stamp(ctx, &project, &args).await,
                 Command::Repair(args) => stamp::run_repair(ctx, &project, &args).await,
                 Command::Sql(args) => sql::run(ctx, &project, &args).await,
-                Command::Init(_) | Command::Completions(_) => Ok(Category::Success),
+                Command::Init(_) | Command::Completions(_) | Command::Man => Ok(Category::Success),
             }
         }
     }

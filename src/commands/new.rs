@@ -22,24 +22,29 @@ pub(crate) fn run_new(ctx: &Context, project: &Project, args: &NewArgs) -> Resul
     let parents = if args.parents.is_empty() {
         single_head(&graph, &args.db)?
     } else {
-        let mut ids = Vec::new();
-        for p in &args.parents {
-            let id = resolve_one(&graph, p, &BTreeSet::new(), &args.db)?;
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
-        ids
+        resolve_all(&graph, &args.parents, &args.db)?
     };
     let id = new_id(&graph, args.rev_id.as_deref(), &args.message, &args.db)?;
-    let mut rev = NewRevision::template(id, parents, &args.message, created_text(time::OffsetDateTime::now_utc()));
+    let mut rev = NewRevision::template(
+        id,
+        parents,
+        &args.message,
+        created_text(time::OffsetDateTime::now_utc()),
+    );
     if let Some(label) = &args.label {
+        if !crate::revision::is_valid_label(label) {
+            return Err(Fail::bad_input(format!(
+                "--label `{label}` is not a valid label: use 1 to 64 letters, digits, `_`, `.` or `-`"
+            ))
+            .into());
+        }
         rev.labels.push(label.clone());
     }
     rev.transactional = !args.no_transaction;
+    let migrations = &project.database(&args.db)?.migrations;
     let folder = match &args.dir {
-        Some(sub) => project.database(&args.db)?.migrations.join(sub),
-        None => project.database(&args.db)?.migrations.clone(),
+        Some(sub) => migrations.join(checked_subfolder(sub)?),
+        None => migrations.clone(),
     };
     let path = write_revision(&folder, &rev, &args.message)?;
     check_parses(&path, &rev)?;
@@ -52,20 +57,20 @@ pub(crate) fn run_merge(ctx: &Context, project: &Project, args: &MergeArgs) -> R
     let parents: Vec<RevisionId> = if args.revisions.is_empty() {
         graph.heads()
     } else {
-        let mut ids = Vec::new();
-        for r in &args.revisions {
-            let id = resolve_one(&graph, r, &BTreeSet::new(), &args.db)?;
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
-        ids
+        resolve_all(&graph, &args.revisions, &args.db)?
     };
     if parents.len() < 2 {
         let what = if args.revisions.is_empty() {
-            format!("database `{}` has a single head ({}); there is nothing to merge", args.db, and_ticked(&parents))
+            format!(
+                "database `{}` has a single head ({}); there is nothing to merge",
+                args.db,
+                and_ticked(&parents)
+            )
         } else {
-            format!("a merge needs at least two revisions; got {}", and_ticked(&parents))
+            format!(
+                "a merge needs at least two revisions; got {}",
+                and_ticked(&parents)
+            )
         };
         return Err(Fail::failed(what).into());
     }
@@ -80,14 +85,52 @@ pub(crate) fn run_merge(ctx: &Context, project: &Project, args: &MergeArgs) -> R
         }
     }
     let id = new_id(&graph, args.rev_id.as_deref(), &args.message, &args.db)?;
-    let mut rev = NewRevision::template(id, parents, &args.message, created_text(time::OffsetDateTime::now_utc()));
-    rev.up = "-- merge revision: joins the branches above; add SQL only if the merge needs it\n".to_owned();
+    let mut rev = NewRevision::template(
+        id,
+        parents,
+        &args.message,
+        created_text(time::OffsetDateTime::now_utc()),
+    );
+    rev.up = "-- merge revision: joins the branches above; add SQL only if the merge needs it\n"
+        .to_owned();
     rev.down = Some(String::new());
     let folder = project.database(&args.db)?.migrations.clone();
     let path = write_revision(&folder, &rev, &args.message)?;
     check_parses(&path, &rev)?;
     ctx.printer.text(&project.display_path(&path));
     Ok(Category::Success)
+}
+
+/// `--dir` must name a visible folder inside the migrations folder, or the
+/// revision would be written where loading never looks.
+fn checked_subfolder(sub: &Path) -> Result<&Path> {
+    let inside = sub.components().all(|c| match c {
+        std::path::Component::Normal(name) => !name.to_string_lossy().starts_with('.'),
+        std::path::Component::CurDir => true,
+        _ => false,
+    });
+    if inside {
+        Ok(sub)
+    } else {
+        Err(Fail::bad_input(format!(
+            "--dir `{}` must be a relative sub-folder of the migrations folder, without `..` or hidden folders",
+            sub.display()
+        ))
+        .hint("hidden folders and folders outside the migrations folder are never read")
+        .into())
+    }
+}
+
+/// Each input as one revision, without repeats, in the order given.
+fn resolve_all(graph: &Graph, inputs: &[String], db: &str) -> Result<Vec<RevisionId>> {
+    let mut ids = Vec::new();
+    for input in inputs {
+        let id = resolve_one(graph, input, &BTreeSet::new(), db)?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
 }
 
 /// The parent of a new revision: the single head, nothing for an empty
@@ -100,7 +143,9 @@ fn single_head(graph: &Graph, db: &str) -> Result<Vec<RevisionId>> {
             heads.len(),
             and_ticked(&heads)
         ))
-        .hint(format!("run `migrate merge {db} -m \"merge heads\"` first, or pass `--parent ID`"))
+        .hint(format!(
+            "run `migrate merge {db} -m \"merge heads\"` first, or pass `--parent ID`"
+        ))
         .into());
     }
     Ok(heads)
@@ -121,7 +166,10 @@ fn new_id(graph: &Graph, requested: Option<&str>, message: &str, db: &str) -> Re
         }
         return Ok(id);
     }
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
     for attempt in 0u32..1000 {
         let digest = Sha256::new()
             .chain_update(nanos.to_le_bytes())
@@ -130,10 +178,10 @@ fn new_id(graph: &Graph, requested: Option<&str>, message: &str, db: &str) -> Re
             .chain_update(message.as_bytes())
             .finalize();
         let hex = format!("{digest:x}");
-        if let Ok(id) = RevisionId::new(&hex[..12]) {
-            if graph.get(id.as_str()).is_none() {
-                return Ok(id);
-            }
+        if let Ok(id) = RevisionId::new(&hex[..12])
+            && graph.get(id.as_str()).is_none()
+        {
+            return Ok(id);
         }
     }
     Err(Fail::failed("could not find a free revision id; pass --rev-id").into())
@@ -153,21 +201,33 @@ fn file_name(id: &RevisionId, message: &str) -> String {
         }
     }
     let slug = slug.trim_end_matches('_');
-    if slug.is_empty() { format!("{id}.sql") } else { format!("{id}_{slug}.sql") }
+    if slug.is_empty() {
+        format!("{id}.sql")
+    } else {
+        format!("{id}_{slug}.sql")
+    }
 }
 
 fn write_revision(folder: &Path, rev: &NewRevision, message: &str) -> Result<PathBuf> {
     fs::create_dir_all(folder).with_context(|| format!("cannot create `{}`", folder.display()))?;
     let path = folder.join(file_name(&rev.id, message));
     // create_new: a revision file is never overwritten, even in a race.
-    let mut file = fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            anyhow::Error::new(Fail::bad_input(format!("`{}` already exists; nothing was written", path.display())))
-        } else {
-            anyhow::Error::new(e).context(format!("cannot create `{}`", path.display()))
-        }
-    })?;
-    file.write_all(format_new(rev).as_bytes()).with_context(|| format!("cannot write `{}`", path.display()))?;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                anyhow::Error::new(Fail::bad_input(format!(
+                    "`{}` already exists; nothing was written",
+                    path.display()
+                )))
+            } else {
+                anyhow::Error::new(e).context(format!("cannot create `{}`", path.display()))
+            }
+        })?;
+    file.write_all(format_new(rev).as_bytes())
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
     Ok(path)
 }
 
@@ -175,7 +235,12 @@ fn write_revision(folder: &Path, rev: &NewRevision, message: &str) -> Result<Pat
 fn check_parses(path: &Path, rev: &NewRevision) -> Result<()> {
     let bytes = fs::read(path).with_context(|| format!("cannot read back `{}`", path.display()))?;
     let parsed = crate::revision::parse(path, &bytes)?;
-    anyhow::ensure!(parsed.id == rev.id, "the written file `{}` does not parse back to `{}`", path.display(), rev.id);
+    anyhow::ensure!(
+        parsed.id == rev.id,
+        "the written file `{}` does not parse back to `{}`",
+        path.display(),
+        rev.id
+    );
     Ok(())
 }
 
@@ -186,7 +251,10 @@ mod tests {
     #[test]
     fn file_names_are_slugs_of_the_message() {
         let id = RevisionId::new("3f1c2a9d4b70").unwrap();
-        assert_eq!(file_name(&id, "Add positions.notes!"), "3f1c2a9d4b70_add_positions_notes.sql");
+        assert_eq!(
+            file_name(&id, "Add positions.notes!"),
+            "3f1c2a9d4b70_add_positions_notes.sql"
+        );
         assert_eq!(file_name(&id, "   "), "3f1c2a9d4b70.sql");
         assert!(file_name(&id, &"x".repeat(200)).len() < 60);
     }

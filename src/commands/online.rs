@@ -40,7 +40,12 @@ pub(crate) fn prepare(ctx: &Context, project: &Project, names: &[String]) -> Res
     }
     let pairs: Vec<(&str, &ResolvedUrl, &crate::config::DatabaseConfig)> = out
         .iter()
-        .filter_map(|p| project.database(&p.name).ok().map(|db| (p.name.as_str(), &p.url, db)))
+        .filter_map(|p| {
+            project
+                .database(&p.name)
+                .ok()
+                .map(|db| (p.name.as_str(), &p.url, db))
+        })
         .collect();
     crate::config::check_distinct(&pairs)?;
     Ok(out)
@@ -60,17 +65,26 @@ pub(crate) async fn connect(db: &Prepared, wait: Duration, create: bool) -> Resu
         .hint("use a PostgreSQL or SQLite database for now; see \"Databases\" in the README")
         .into());
     }
-    if create && url.kind() == DriverKind::Sqlite {
-        sqlite_folder(db)?;
+    if url.kind() == DriverKind::Sqlite {
+        sqlite_folder(db, create)?;
     }
-    driver::connect(url.connect_url(), db.table.clone(), wait, create).await.map_err(|e| {
-        anyhow::Error::new(e).context(format!("database `{}`: cannot connect to {}", db.name, url.redacted()))
-    })
+    driver::connect(url.connect_url(), db.table.clone(), wait, create)
+        .await
+        .map_err(|e| {
+            anyhow::Error::new(e).context(format!(
+                "database `{}`: cannot connect to {}",
+                db.name,
+                url.redacted()
+            ))
+        })
 }
 
 /// Runs `body` on an open connection, then closes it (which also ends any
 /// session lock the body left behind).
-pub(crate) async fn session<T>(mut conn: AnyDriver, body: impl AsyncFnOnce(&mut AnyDriver) -> T) -> T {
+pub(crate) async fn session<T>(
+    mut conn: AnyDriver,
+    body: impl AsyncFnOnce(&mut AnyDriver) -> T,
+) -> T {
     let out = body(&mut conn).await;
     if let Err(e) = conn.close().await {
         tracing::debug!("closing the connection failed: {e}");
@@ -82,12 +96,28 @@ pub(crate) async fn session<T>(mut conn: AnyDriver, body: impl AsyncFnOnce(&mut 
 /// `default_url` is local state and is made on demand (a fresh clone lacks
 /// it); for a URL from the environment a missing folder is an error, since
 /// the application would not find the file either.
-fn sqlite_folder(db: &Prepared) -> Result<()> {
+fn sqlite_folder(db: &Prepared, create: bool) -> Result<()> {
     let url = &db.url.url;
-    match (&db.url.source, url.sqlite_path().and_then(std::path::Path::parent)) {
-        (UrlSource::Default { .. }, Some(folder)) => std::fs::create_dir_all(folder)
-            .map_err(|e| anyhow::anyhow!("database `{}`: cannot create `{}`: {e}", db.name, folder.display())),
-        _ => url.check_sqlite_folder().map_err(|e| anyhow::Error::new(e).context(format!("database `{}`", db.name))),
+    let folder = url.sqlite_path().and_then(std::path::Path::parent);
+    match (&db.url.source, folder) {
+        (UrlSource::Default { .. }, Some(folder)) if create => std::fs::create_dir_all(folder)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "database `{}`: cannot create `{}`: {e}",
+                    db.name,
+                    folder.display()
+                )
+            }),
+        // Read-only commands treat a default database not made yet as empty.
+        (UrlSource::Default { .. }, _) => Ok(()),
+        (UrlSource::Primary { var } | UrlSource::Fallback { used: var, .. }, _) => {
+            url.check_sqlite_folder().map_err(|e| {
+                anyhow::Error::new(e).context(format!(
+                    "database `{}`: the URL in `{var}` is not usable",
+                    db.name
+                ))
+            })
+        }
     }
 }
 
@@ -96,7 +126,10 @@ pub(crate) fn run_settings(ctx: &Context, project: &Project) -> RunSettings {
     let s = &project.config.settings;
     RunSettings {
         lock_timeout: s.lock_timeout,
-        apply: ApplyOptions { lock_timeout: s.ddl_lock_timeout, statement_timeout: s.statement_timeout },
+        apply: ApplyOptions {
+            lock_timeout: s.ddl_lock_timeout,
+            statement_timeout: s.statement_timeout,
+        },
         strict: ctx.strict,
         applied_by: applied_by(),
     }
@@ -104,7 +137,10 @@ pub(crate) fn run_settings(ctx: &Context, project: &Project) -> RunSettings {
 
 /// `migrate 0.1.0 deploy@web-1`
 fn applied_by() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".to_owned());
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned());
     let host = gethostname::gethostname().to_string_lossy().into_owned();
     format!("migrate {} {user}@{host}", env!("CARGO_PKG_VERSION"))
 }

@@ -27,7 +27,9 @@ pub(crate) struct Looked<'p> {
 impl Looked<'_> {
     /// Revisions in the files that are not applied, in apply order.
     pub(crate) fn pending(&self) -> Vec<RevisionId> {
-        let Ok(insp) = &self.result else { return Vec::new() };
+        let Ok(insp) = &self.result else {
+            return Vec::new();
+        };
         let heads = Resolved::Revisions(self.db.graph.heads());
         plan::up(&self.db.graph, &insp.state.applied, &heads).steps
     }
@@ -35,10 +37,18 @@ impl Looked<'_> {
 
 /// Connects to every database at once and reads its state.
 /// Sorted by database name, so output is stable.
-pub(crate) async fn look<'p>(prepared: &'p [Prepared], wait: std::time::Duration) -> Vec<Looked<'p>> {
+pub(crate) async fn look<'p>(
+    prepared: &'p [Prepared],
+    wait: std::time::Duration,
+) -> Vec<Looked<'p>> {
     let mut looked = join_all(prepared.iter().map(|db| async move {
         let result = match online::connect(db, wait, false).await {
-            Ok(conn) => online::session(conn, async |d| engine::inspect(d, &db.graph).await).await,
+            Ok(conn) => {
+                online::session(conn, async |d| {
+                    engine::inspect(d, &db.name, &db.graph).await
+                })
+                .await
+            }
             Err(e) => Err(e),
         };
         Looked { db, result }
@@ -52,14 +62,19 @@ pub(crate) async fn look<'p>(prepared: &'p [Prepared], wait: std::time::Duration
 struct StatusDoc {
     url: String,
     current: Vec<String>,
-    pending: usize,
+    /// `null` when the database could not be read.
+    pending: Option<usize>,
     pending_revisions: Vec<String>,
     heads: Vec<String>,
     state: String,
     issues: Vec<String>,
 }
 
-pub(crate) async fn run_status(ctx: &Context, project: &Project, args: &SelectArgs) -> Result<Category> {
+pub(crate) async fn run_status(
+    ctx: &Context,
+    project: &Project,
+    args: &SelectArgs,
+) -> Result<Category> {
     let names = project.select(&args.select)?;
     let prepared = online::prepare(ctx, project, &names)?;
     let looked = look(&prepared, online::wait(project, args.wait)).await;
@@ -71,14 +86,22 @@ pub(crate) async fn run_status(ctx: &Context, project: &Project, args: &SelectAr
         if let Err(e) = &l.result {
             worst = worst.worst(exit::category(e));
         }
-        let current = l.result.as_ref().map(|i| i.state.current.clone()).unwrap_or_default();
+        let current = l
+            .result
+            .as_ref()
+            .map(|i| i.state.current.clone())
+            .unwrap_or_default();
         let pending = l.pending();
         let heads: Vec<String> = l.db.graph.heads().iter().map(ToString::to_string).collect();
         rows.push(vec![
             l.db.name.clone(),
             l.db.url.url.redacted().to_string(),
             list_or(&current, "-"),
-            if l.result.is_ok() { pending.len().to_string() } else { "?".to_owned() },
+            if l.result.is_ok() {
+                pending.len().to_string()
+            } else {
+                "?".to_owned()
+            },
             list_or(&heads, "-"),
             state.clone(),
         ]);
@@ -87,7 +110,7 @@ pub(crate) async fn run_status(ctx: &Context, project: &Project, args: &SelectAr
             StatusDoc {
                 url: l.db.url.url.redacted().to_string(),
                 current,
-                pending: pending.len(),
+                pending: l.result.is_ok().then_some(pending.len()),
                 pending_revisions: pending.iter().map(ToString::to_string).collect(),
                 heads,
                 state,
@@ -96,12 +119,20 @@ pub(crate) async fn run_status(ctx: &Context, project: &Project, args: &SelectAr
         );
     }
     ctx.printer.json(&docs);
-    ctx.printer.text(&table::render(&["database", "url", "applied", "pending", "heads", "state"], &rows, ctx.printer.stdout_tty));
+    ctx.printer.text(&table::render(
+        &["database", "url", "applied", "pending", "heads", "state"],
+        &rows,
+        ctx.printer.stdout_tty,
+    ));
     report_errors(ctx, &looked);
     Ok(worst)
 }
 
-pub(crate) async fn run_current(ctx: &Context, project: &Project, args: &SelectArgs) -> Result<Category> {
+pub(crate) async fn run_current(
+    ctx: &Context,
+    project: &Project,
+    args: &SelectArgs,
+) -> Result<Category> {
     let names = project.select(&args.select)?;
     let prepared = online::prepare(ctx, project, &names)?;
     let looked = look(&prepared, online::wait(project, args.wait)).await;
@@ -111,7 +142,11 @@ pub(crate) async fn run_current(ctx: &Context, project: &Project, args: &SelectA
     for l in &looked {
         match &l.result {
             Ok(insp) => {
-                text.push_str(&format!("{}: {}\n", l.db.name, list_or(&insp.state.current, "(nothing applied)")));
+                text.push_str(&format!(
+                    "{}: {}\n",
+                    l.db.name,
+                    list_or(&insp.state.current, "(nothing applied)")
+                ));
                 docs.insert(l.db.name.clone(), insp.state.current.clone());
             }
             Err(e) => worst = worst.worst(exit::category(e)),
@@ -134,7 +169,11 @@ struct VerifyDoc {
     warnings: Vec<String>,
 }
 
-pub(crate) async fn run_verify(ctx: &Context, project: &Project, args: &SelectArgs) -> Result<Category> {
+pub(crate) async fn run_verify(
+    ctx: &Context,
+    project: &Project,
+    args: &SelectArgs,
+) -> Result<Category> {
     let names = project.select(&args.select)?;
     let prepared = online::prepare(ctx, project, &names)?;
     let looked = look(&prepared, online::wait(project, args.wait)).await;
@@ -148,11 +187,16 @@ pub(crate) async fn run_verify(ctx: &Context, project: &Project, args: &SelectAr
             }
             continue;
         };
-        let mut doc = VerifyDoc { pending: l.pending().iter().map(ToString::to_string).collect(), ..VerifyDoc::default() };
+        let mut doc = VerifyDoc {
+            pending: l.pending().iter().map(ToString::to_string).collect(),
+            ..VerifyDoc::default()
+        };
         for issue in &insp.state.issues {
             match issue {
                 StateIssue::ChecksumChanged { revision, .. } => doc.changed.push(revision.clone()),
-                StateIssue::NotClosed { missing, .. } => doc.missing.extend(missing.iter().cloned()),
+                StateIssue::NotClosed { missing, .. } => {
+                    doc.missing.extend(missing.iter().cloned())
+                }
                 StateIssue::Unknown { revision } => doc.unknown.push(revision.clone()),
                 StateIssue::Dirty { revision } => doc.dirty.push(revision.clone()),
                 StateIssue::ParentsChanged { .. } => doc.warnings.push(issue.render(&l.db.name)),
@@ -160,7 +204,10 @@ pub(crate) async fn run_verify(ctx: &Context, project: &Project, args: &SelectAr
         }
         doc.missing.sort();
         doc.missing.dedup();
-        doc.ok = doc.changed.is_empty() && doc.missing.is_empty() && doc.unknown.is_empty() && doc.dirty.is_empty();
+        doc.ok = doc.changed.is_empty()
+            && doc.missing.is_empty()
+            && doc.unknown.is_empty()
+            && doc.dirty.is_empty();
         if !doc.ok {
             worst = worst.worst(Category::Failed);
         }
@@ -176,7 +223,11 @@ pub(crate) async fn run_verify(ctx: &Context, project: &Project, args: &SelectAr
 fn verify_text(name: &str, doc: &VerifyDoc, insp: &Inspection) -> String {
     let mut s = String::new();
     if doc.ok {
-        s.push_str(&format!("{name}: ok, {} applied revision{} match their files", insp.rows.len(), if insp.rows.len() == 1 { "" } else { "s" }));
+        s.push_str(&format!(
+            "{name}: ok, {} applied revision{} match their files",
+            insp.rows.len(),
+            if insp.rows.len() == 1 { "" } else { "s" }
+        ));
         if !doc.pending.is_empty() {
             s.push_str(&format!(" ({} pending)", doc.pending.len()));
         }
@@ -184,7 +235,12 @@ fn verify_text(name: &str, doc: &VerifyDoc, insp: &Inspection) -> String {
     } else {
         s.push_str(&format!("{name}: FAILED\n"));
     }
-    for (label, ids) in [("changed", &doc.changed), ("missing", &doc.missing), ("unknown", &doc.unknown), ("dirty", &doc.dirty)] {
+    for (label, ids) in [
+        ("changed", &doc.changed),
+        ("missing", &doc.missing),
+        ("unknown", &doc.unknown),
+        ("dirty", &doc.dirty),
+    ] {
         for id in ids {
             s.push_str(&format!("  {label:8} {id}\n"));
         }
@@ -200,11 +256,20 @@ fn state_of(l: &Looked<'_>) -> (String, Vec<String>) {
     let insp = match &l.result {
         Ok(i) => i,
         Err(e) => {
-            let state = if exit::category(e) == Category::Unavailable { "unreachable" } else { "error" };
+            let state = if exit::category(e) == Category::Unavailable {
+                "unreachable"
+            } else {
+                "error"
+            };
             return (state.to_owned(), vec![format!("{e:#}")]);
         }
     };
-    let issues: Vec<String> = insp.state.issues.iter().map(|i| i.render(&l.db.name)).collect();
+    let issues: Vec<String> = insp
+        .state
+        .issues
+        .iter()
+        .map(|i| i.render(&l.db.name))
+        .collect();
     let has = |f: fn(&StateIssue) -> bool| insp.state.issues.iter().any(f);
     let state = if has(|i| matches!(i, StateIssue::Dirty { .. })) {
         "dirty".to_owned()
@@ -230,11 +295,16 @@ fn report_errors(ctx: &Context, looked: &[Looked<'_>]) {
         match &l.result {
             Err(e) => {
                 let causes: Vec<String> = e.chain().skip(1).map(ToString::to_string).collect();
-                ctx.printer.error(&e.to_string(), &causes, None);
+                ctx.printer
+                    .error(&e.to_string(), &causes, exit::hint(e).as_deref());
             }
             Ok(insp) => {
                 for issue in &insp.state.issues {
-                    ctx.printer.warn(&format!("database `{}`: {}", l.db.name, issue.render(&l.db.name)));
+                    ctx.printer.warn(&format!(
+                        "database `{}`: {}",
+                        l.db.name,
+                        issue.render(&l.db.name)
+                    ));
                 }
             }
         }
@@ -242,5 +312,9 @@ fn report_errors(ctx: &Context, looked: &[Looked<'_>]) {
 }
 
 fn list_or(items: &[String], empty: &str) -> String {
-    if items.is_empty() { empty.to_owned() } else { items.join(" ") }
+    if items.is_empty() {
+        empty.to_owned()
+    } else {
+        items.join(" ")
+    }
 }

@@ -1,8 +1,8 @@
 //! Progress of a run on stderr: one line per revision (id, message,
 //! duration), plus a bar per database when stderr is a terminal.
-#![allow(clippy::print_stderr)]
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -19,23 +19,32 @@ pub struct Progress {
 impl Progress {
     pub fn new(enabled: bool, terminal: bool) -> Self {
         let bars = (enabled && terminal).then(|| {
-            (MultiProgress::with_draw_target(ProgressDrawTarget::stderr()), Mutex::new(BTreeMap::new()))
+            (
+                MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+                Mutex::new(BTreeMap::new()),
+            )
         });
         Self { enabled, bars }
     }
 
     pub fn silent() -> Self {
-        Self { enabled: false, bars: None }
+        Self {
+            enabled: false,
+            bars: None,
+        }
     }
 
     /// A database starts a plan of `total` steps.
     pub fn begin(&self, db: &str, total: usize) {
-        let Some((multi, map)) = &self.bars else { return };
+        let Some((multi, map)) = &self.bars else {
+            return;
+        };
         if total < 2 {
             return;
         }
         let bar = multi.add(ProgressBar::new(total as u64));
-        if let Ok(style) = ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len} {msg}") {
+        if let Ok(style) = ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len} {msg}")
+        {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_prefix(db.to_owned());
@@ -55,7 +64,16 @@ impl Progress {
             return;
         }
         let verb = if up { "applied" } else { "reverted" };
-        let line = format!("{db}: {verb} {} {} ({})", rev.id, rev.message, format_duration(took));
+        let message = if rev.message.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", rev.message)
+        };
+        let line = format!(
+            "{db}: {verb} {}{message} ({})",
+            rev.id,
+            format_duration(took)
+        );
         match (&self.bars, self.bar(db)) {
             (Some((multi, _)), Some(bar)) => {
                 let _ = multi.println(&line);
@@ -64,7 +82,9 @@ impl Progress {
             (Some((multi, _)), None) => {
                 let _ = multi.println(&line);
             }
-            _ => eprintln!("{line}"),
+            _ => {
+                let _ = writeln!(std::io::stderr(), "{line}");
+            }
         }
     }
 
@@ -90,5 +110,9 @@ impl Progress {
 /// `12 ms`, `1.5 s`
 pub fn format_duration(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms < 1000 { format!("{ms} ms") } else { format!("{:.1} s", d.as_secs_f64()) }
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
 }
