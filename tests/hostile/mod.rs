@@ -5,9 +5,6 @@
 //! Case counts are fixed in code (not taken from `PROPTEST_CASES`) so CI
 //! time stays bounded; `PROPTEST_RNG_SEED=<u64>` replays a run.
 
-// Test code: a failed setup step should stop the test loudly.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 mod cli;
 mod corpus;
 mod mutate;
