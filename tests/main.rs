@@ -18,5 +18,6 @@ mod harness;
 mod cli;
 mod docs;
 mod driver;
+mod hostile;
 mod online;
 mod reliability;
