@@ -105,15 +105,30 @@ fn report_error(ctx: Option<&Context>, err: &anyhow::Error) -> ExitCode {
 /// quote a URL), and exit 101 as Rust does.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let place = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        #[allow(clippy::print_stderr)]
-        {
-            eprintln!(
-                "error: migrate hit an internal error{place}; this is a bug: please report it with the command you ran"
-            );
-        }
+        let line = panic_line(info.location().map(|l| (l.file(), l.line())));
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
     }));
+}
+
+/// The one line a panic prints: where, never what (the payload could hold
+/// a URL or SQL with secrets).
+fn panic_line(location: Option<(&str, u32)>) -> String {
+    let place = location
+        .map(|(file, line)| format!(" at {file}:{line}"))
+        .unwrap_or_default();
+    format!(
+        "error: migrate hit an internal error{place}; this is a bug: please report it with the command you ran\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_prints_one_line_without_its_payload() {
+        let line = panic_line(Some(("src/engine.rs", 42)));
+        assert_eq!(line.lines().count(), 1);
+        assert!(line.contains("src/engine.rs:42") && line.contains("report"));
+    }
 }
