@@ -7,8 +7,15 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 /// Keeps the several databases of one application in step with their migration histories.
 #[derive(Debug, Parser)]
-#[command(name = "migrate", version, propagate_version = true, max_term_width = 100)]
-#[command(after_help = "Examples:\n  migrate up --all\n  migrate new core -m \"add positions.notes\"\n  migrate check --all\n  migrate up --all --strict --wait 60s -- uvicorn app.main:app")]
+#[command(
+    name = "migrate",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    after_help = "Examples:\n  migrate up --all\n  migrate new core -m \"add positions.notes\"\n  migrate check --all\n  migrate up --all --strict --wait 60s -- uvicorn app.main:app"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -20,7 +27,13 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Path to migrate.toml (default: ./migrate.toml or the nearest one in a parent folder)
-    #[arg(short = 'c', long, global = true, env = "MIGRATE_CONFIG", value_name = "PATH")]
+    #[arg(
+        short = 'c',
+        long,
+        global = true,
+        env = "MIGRATE_CONFIG",
+        value_name = "PATH"
+    )]
     pub config: Option<PathBuf>,
     /// Output format of results on stdout
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
@@ -29,8 +42,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "MIGRATE_STRICT", value_parser = clap::builder::FalseyValueParser::new())]
     pub strict: bool,
     /// More log output on stderr (-v debug, -vv trace)
-    #[arg(short, long, global = true, action = ArgAction::Count, conflicts_with = "quiet")]
-    pub verbose: u8,
+    #[arg(short = 'v', global = true, action = ArgAction::Count, conflicts_with = "quiet")]
+    pub verbosity: u8,
     /// Only errors on stderr
     #[arg(short, long, global = true)]
     pub quiet: bool,
@@ -63,7 +76,11 @@ pub enum GraphFormat {
 #[derive(Debug, Clone, Args)]
 pub struct DbSelection {
     /// Databases to act on, as named in migrate.toml
-    #[arg(value_name = "DB", required_unless_present = "all", conflicts_with = "all")]
+    #[arg(
+        value_name = "DB",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
     pub names: Vec<String>,
     /// Act on every database, in `after` order (independent ones at once)
     #[arg(long)]
@@ -79,10 +96,14 @@ pub enum Command {
     #[command(after_help = "Example:\n  migrate new core -m \"add positions.notes\"")]
     New(NewArgs),
     /// Write a merge revision joining the given revisions, or every head
-    #[command(after_help = "Example:\n  migrate merge core -m \"merge ai-memories and portfolios\"")]
+    #[command(
+        after_help = "Example:\n  migrate merge core -m \"merge ai-memories and portfolios\""
+    )]
     Merge(MergeArgs),
     /// Apply pending revisions up to a target (default: head)
-    #[command(after_help = "Examples:\n  migrate up --all\n  migrate up core --to 9b07\n  migrate up --all --dry-run\n  migrate up --all --strict --wait 60s -- uvicorn app.main:app")]
+    #[command(
+        after_help = "Examples:\n  migrate up --all\n  migrate up core --to 9b07\n  migrate up --all --dry-run\n  migrate up --all --strict --wait 60s -- uvicorn app.main:app"
+    )]
     Up(UpArgs),
     /// Revert the applied revisions that descend from a target
     #[command(after_help = "Examples:\n  migrate down core --to -1\n  migrate down core --to base")]
@@ -103,7 +124,9 @@ pub enum Command {
     #[command(after_help = "Examples:\n  migrate show core 9b07\n  migrate show core head-2")]
     Show(ShowArgs),
     /// Draw the revision graph
-    #[command(after_help = "Examples:\n  migrate graph core\n  migrate graph core --format-graph mermaid")]
+    #[command(
+        after_help = "Examples:\n  migrate graph core\n  migrate graph core --format-graph mermaid"
+    )]
     Graph(GraphArgs),
     /// Check files, graph and config; fail on several heads (for CI)
     #[command(after_help = "Examples:\n  migrate check --all\n  migrate check --all --online")]
@@ -115,10 +138,14 @@ pub enum Command {
     #[command(after_help = "Example:\n  migrate stamp core 9b0768a49ad8")]
     Stamp(StampArgs),
     /// Print the SQL that `up` would run, with the version-table statements
-    #[command(after_help = "Examples:\n  migrate sql core --to head\n  migrate sql core --from 3f1c --to head")]
+    #[command(
+        after_help = "Examples:\n  migrate sql core --to head\n  migrate sql core --from 3f1c --to head"
+    )]
     Sql(SqlArgs),
     /// Resolve a dirty revision, or accept a changed checksum
-    #[command(after_help = "Examples:\n  migrate repair core 9b07 --applied\n  migrate repair core 9b07 --forget")]
+    #[command(
+        after_help = "Examples:\n  migrate repair core 9b07 --applied\n  migrate repair core 9b07 --forget"
+    )]
     Repair(RepairArgs),
     /// Print a shell completion script
     #[command(after_help = "Example:\n  migrate completions bash > /etc/bash_completion.d/migrate")]
@@ -176,7 +203,7 @@ pub struct UpArgs {
     #[command(flatten)]
     pub select: DbSelection,
     /// Target revision (head, heads, an id or prefix, ID+N, +N, LABEL@head, ...)
-    #[arg(long, value_name = "TARGET")]
+    #[arg(long, value_name = "TARGET", allow_hyphen_values = true)]
     pub to: Option<String>,
     /// Print the plan and change nothing
     #[arg(long)]
@@ -194,7 +221,7 @@ pub struct DownArgs {
     /// Database to revert
     pub db: String,
     /// Revision that stays applied (its descendants are reverted); `base` reverts everything
-    #[arg(long, value_name = "TARGET")]
+    #[arg(long, value_name = "TARGET", allow_hyphen_values = true)]
     pub to: String,
     /// Print the plan and change nothing
     #[arg(long)]
@@ -289,7 +316,7 @@ pub struct SqlArgs {
     #[arg(long, value_name = "ID")]
     pub from: Option<String>,
     /// Target revision
-    #[arg(long, value_name = "TARGET")]
+    #[arg(long, value_name = "TARGET", allow_hyphen_values = true)]
     pub to: String,
 }
 
@@ -327,8 +354,11 @@ mod tests {
 
     #[test]
     fn up_takes_a_command_after_double_dash() {
-        let cli = Cli::try_parse_from(["migrate", "up", "--all", "--", "sh", "-c", "echo hi"]).unwrap();
-        let Command::Up(up) = cli.command else { panic!("not up") };
+        let cli =
+            Cli::try_parse_from(["migrate", "up", "--all", "--", "sh", "-c", "echo hi"]).unwrap();
+        let Command::Up(up) = cli.command else {
+            panic!("not up")
+        };
         assert!(up.select.all);
         assert_eq!(up.exec, ["sh", "-c", "echo hi"]);
     }
@@ -342,7 +372,8 @@ mod tests {
 
     #[test]
     fn global_flags_go_anywhere() {
-        let cli = Cli::try_parse_from(["migrate", "heads", "core", "--format", "json", "-q"]).unwrap();
+        let cli =
+            Cli::try_parse_from(["migrate", "heads", "core", "--format", "json", "-q"]).unwrap();
         assert_eq!(cli.global.format, Format::Json);
         assert!(cli.global.quiet);
     }
@@ -350,14 +381,30 @@ mod tests {
     #[test]
     fn repair_needs_exactly_one_action() {
         assert!(Cli::try_parse_from(["migrate", "repair", "core", "ab12"]).is_err());
-        assert!(Cli::try_parse_from(["migrate", "repair", "core", "ab12", "--applied", "--forget"]).is_err());
+        assert!(
+            Cli::try_parse_from(["migrate", "repair", "core", "ab12", "--applied", "--forget"])
+                .is_err()
+        );
         assert!(Cli::try_parse_from(["migrate", "repair", "core", "ab12", "--forget"]).is_ok());
+    }
+
+    #[test]
+    fn relative_targets_are_values_not_flags() {
+        let cli = Cli::try_parse_from(["migrate", "down", "core", "--to", "-2"]).unwrap();
+        let Command::Down(down) = cli.command else {
+            panic!("not down")
+        };
+        assert_eq!(down.to, "-2");
+        let cli = Cli::try_parse_from(["migrate", "history", "core", "--verbose", "-v"]).unwrap();
+        assert_eq!(cli.global.verbosity, 1);
     }
 
     #[test]
     fn wait_takes_a_human_duration() {
         let cli = Cli::try_parse_from(["migrate", "up", "--all", "--wait", "1m30s"]).unwrap();
-        let Command::Up(up) = cli.command else { panic!("not up") };
+        let Command::Up(up) = cli.command else {
+            panic!("not up")
+        };
         assert_eq!(up.wait, Some(std::time::Duration::from_secs(90)));
         assert!(Cli::try_parse_from(["migrate", "up", "--all", "--wait", "soon"]).is_err());
     }

@@ -37,10 +37,16 @@ impl Context {
 
     /// Finds and reads `migrate.toml` and the `.env` beside it.
     pub fn open_project(&self) -> Result<Project> {
-        let path = config::find_config(self.config_path.as_deref(), &self.cwd)?;
+        // `MIGRATE_CONFIG` already reached `config_path` through clap's `env`.
+        let path = config::find_config(self.config_path.as_deref(), None, &self.cwd)?;
         let config = config::load(&path)?;
-        let env = Env::from_process_and_dotenv(&config.dir)?;
-        Ok(Project { config, env, cwd: self.cwd.clone(), loaded: Mutex::new(BTreeMap::new()) })
+        let env = Env::from_process_and_file(&config.dir)?;
+        Ok(Project {
+            config,
+            env,
+            cwd: self.cwd.clone(),
+            loaded: Mutex::new(BTreeMap::new()),
+        })
     }
 }
 
@@ -96,7 +102,10 @@ impl Project {
     /// The revision files of a database, read once per folder.
     pub fn files(&self, name: &str) -> Result<Arc<LoadedDir>> {
         let db = self.database(name)?;
-        let mut loaded = self.loaded.lock().map_err(|_| anyhow::anyhow!("revision cache poisoned"))?;
+        let mut loaded = self
+            .loaded
+            .lock()
+            .map_err(|_| anyhow::anyhow!("revision cache poisoned"))?;
         if let Some(dir) = loaded.get(&db.migrations) {
             return Ok(Arc::clone(dir));
         }
@@ -141,16 +150,26 @@ impl Project {
 
     /// Shows `path` relative to the current folder when it is below it.
     pub fn display_path(&self, path: &Path) -> String {
-        path.strip_prefix(&self.cwd).unwrap_or(path).display().to_string()
+        path.strip_prefix(&self.cwd)
+            .unwrap_or(path)
+            .display()
+            .to_string()
     }
 }
 
 /// The error for a folder with malformed revision files, listing each one.
 pub fn load_failure(db: &str, errors: &[LoadError]) -> Fail {
     let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    let what = if errors.len() == 1 { "a revision file is malformed".to_owned() } else { format!("{} revision files are malformed", errors.len()) };
-    Fail::bad_input(format!("database `{db}`: {what}:\n  {}", lines.join("\n  ")))
-        .hint("fix the files named above, then run `migrate check` again")
+    let what = if errors.len() == 1 {
+        "a revision file is malformed".to_owned()
+    } else {
+        format!("{} revision files are malformed", errors.len())
+    };
+    Fail::bad_input(format!(
+        "database `{db}`: {what}:\n  {}",
+        lines.join("\n  ")
+    ))
+    .hint("fix the files named above, then run `migrate check` again")
 }
 
 /// `` `a`, `b` and `c` ``

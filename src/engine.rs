@@ -70,7 +70,10 @@ impl fmt::Display for Failure {
 
 impl<E: Into<anyhow::Error>> From<E> for Failure {
     fn from(e: E) -> Self {
-        Self { report: Report::default(), error: e.into() }
+        Self {
+            report: Report::default(),
+            error: e.into(),
+        }
     }
 }
 
@@ -95,11 +98,20 @@ pub async fn inspect<D: Driver>(driver: &mut D, graph: &Graph) -> anyhow::Result
     let table_exists = rows.is_some();
     let rows = rows.unwrap_or_default();
     let state = state::analyse(graph, &applied_rows(&rows));
-    Ok(Inspection { table_exists, rows, state })
+    Ok(Inspection {
+        table_exists,
+        rows,
+        state,
+    })
 }
 
 /// `up`: applies what is pending up to `target` (default `head`).
-pub async fn up<D: Driver>(d: &mut D, job: &Job<'_>, target: &Target, dry_run: bool) -> Result<Report, Failure> {
+pub async fn up<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    target: &Target,
+    dry_run: bool,
+) -> Result<Report, Failure> {
     if dry_run {
         return up_locked(d, job, target, true).await;
     }
@@ -110,7 +122,12 @@ pub async fn up<D: Driver>(d: &mut D, job: &Job<'_>, target: &Target, dry_run: b
 }
 
 /// `down`: reverts the applied descendants of `target`, children first.
-pub async fn down<D: Driver>(d: &mut D, job: &Job<'_>, target: &Target, dry_run: bool) -> Result<Report, Failure> {
+pub async fn down<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    target: &Target,
+    dry_run: bool,
+) -> Result<Report, Failure> {
     if dry_run {
         return down_locked(d, job, target, true).await;
     }
@@ -121,7 +138,12 @@ pub async fn down<D: Driver>(d: &mut D, job: &Job<'_>, target: &Target, dry_run:
 }
 
 /// `stamp`: records the targets and their ancestors without running SQL.
-pub async fn stamp<D: Driver>(d: &mut D, job: &Job<'_>, targets: &[Target], purge: bool) -> Result<Report, Failure> {
+pub async fn stamp<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    targets: &[Target],
+    purge: bool,
+) -> Result<Report, Failure> {
     lock(d, job).await?;
     let result = stamp_locked(d, job, targets, purge).await;
     unlock(d, job).await;
@@ -129,7 +151,12 @@ pub async fn stamp<D: Driver>(d: &mut D, job: &Job<'_>, targets: &[Target], purg
 }
 
 /// `repair --applied` (`forget == false`) or `repair --forget`.
-pub async fn repair<D: Driver>(d: &mut D, job: &Job<'_>, revision: &str, forget: bool) -> Result<Report, Failure> {
+pub async fn repair<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    revision: &str,
+    forget: bool,
+) -> Result<Report, Failure> {
     lock(d, job).await?;
     let result = repair_locked(d, job, revision, forget).await;
     unlock(d, job).await;
@@ -137,7 +164,9 @@ pub async fn repair<D: Driver>(d: &mut D, job: &Job<'_>, revision: &str, forget:
 }
 
 async fn lock<D: Driver>(d: &mut D, job: &Job<'_>) -> Result<(), Failure> {
-    d.lock(job.settings.lock_timeout).await.map_err(|e| ctx(e, job))
+    d.lock(job.settings.lock_timeout)
+        .await
+        .map_err(|e| ctx(e, job))
 }
 
 /// Releases the lock; a failure only matters for logging, since a session
@@ -148,11 +177,18 @@ async fn unlock<D: Driver>(d: &mut D, job: &Job<'_>) {
     }
 }
 
-async fn up_locked<D: Driver>(d: &mut D, job: &Job<'_>, target: &Target, dry_run: bool) -> Result<Report, Failure> {
+async fn up_locked<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    target: &Target,
+    dry_run: bool,
+) -> Result<Report, Failure> {
     let mut report = Report::default();
     let insp = inspect(d, job.graph).await?;
     gate(&insp.state, job, &mut report, Gate::Up)?;
-    let resolved = target.resolve(job.graph, &insp.state.applied).map_err(|e| ctx(e, job))?;
+    let resolved = target
+        .resolve(job.graph, &insp.state.applied)
+        .map_err(|e| ctx(e, job))?;
     let plan = plan::up(job.graph, &insp.state.applied, &resolved);
     report.planned.clone_from(&plan.steps);
     report.current.clone_from(&insp.state.current);
@@ -167,18 +203,28 @@ async fn up_locked<D: Driver>(d: &mut D, job: &Job<'_>, target: &Target, dry_run
     run_plan(d, job, &plan, report).await
 }
 
-async fn down_locked<D: Driver>(d: &mut D, job: &Job<'_>, target: &Target, dry_run: bool) -> Result<Report, Failure> {
+async fn down_locked<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    target: &Target,
+    dry_run: bool,
+) -> Result<Report, Failure> {
     let mut report = Report::default();
     let insp = inspect(d, job.graph).await?;
     gate(&insp.state, job, &mut report, Gate::Down)?;
-    let resolved = target.resolve(job.graph, &insp.state.applied).map_err(|e| ctx(e, job))?;
+    let resolved = target
+        .resolve(job.graph, &insp.state.applied)
+        .map_err(|e| ctx(e, job))?;
     let plan = plan::down(job.graph, &insp.state.applied, &resolved).map_err(|e| ctx(e, job))?;
     report.planned.clone_from(&plan.steps);
     report.current.clone_from(&insp.state.current);
     if plan.is_empty() {
         report.note = Some(match &resolved {
             Resolved::Base => "nothing is applied; nothing to revert".to_owned(),
-            Resolved::Revisions(ids) => format!("nothing applied descends from {}; nothing to revert", ticked(ids)),
+            Resolved::Revisions(ids) => format!(
+                "nothing applied descends from {}; nothing to revert",
+                ticked(ids)
+            ),
         });
         return Ok(report);
     }
@@ -188,13 +234,24 @@ async fn down_locked<D: Driver>(d: &mut D, job: &Job<'_>, target: &Target, dry_r
     run_plan(d, job, &plan, report).await
 }
 
-async fn stamp_locked<D: Driver>(d: &mut D, job: &Job<'_>, targets: &[Target], purge: bool) -> Result<Report, Failure> {
+async fn stamp_locked<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    targets: &[Target],
+    purge: bool,
+) -> Result<Report, Failure> {
     let mut report = Report::default();
     let insp = inspect(d, job.graph).await?;
-    let applied = if purge { BTreeSet::new() } else { insp.state.applied.clone() };
+    let applied = if purge {
+        BTreeSet::new()
+    } else {
+        insp.state.applied.clone()
+    };
     let mut ids = Vec::new();
     for t in targets {
-        if let Resolved::Revisions(found) = t.resolve(job.graph, &applied).map_err(|e| ctx(e, job))? {
+        if let Resolved::Revisions(found) =
+            t.resolve(job.graph, &applied).map_err(|e| ctx(e, job))?
+        {
             ids.extend(found);
         }
     }
@@ -204,44 +261,90 @@ async fn stamp_locked<D: Driver>(d: &mut D, job: &Job<'_>, targets: &[Target], p
         report.note = Some("already recorded; nothing to stamp".to_owned());
         return Ok(report);
     }
-    let rows: Vec<NewRow> = plan.steps.iter().filter_map(|id| job.graph.get(id.as_str())).map(|r| new_row(r, "stamp", job)).collect();
+    let rows: Vec<NewRow> = plan
+        .steps
+        .iter()
+        .filter_map(|id| job.graph.get(id.as_str()))
+        .map(|r| new_row(r, "stamp", job))
+        .collect();
     d.ensure_version_table().await.map_err(|e| ctx(e, job))?;
     d.insert_rows(&rows, purge).await.map_err(|e| ctx(e, job))?;
-    report.done = plan.steps.iter().map(|id| Done { revision: id.clone(), duration: Duration::ZERO }).collect();
+    report.done = plan
+        .steps
+        .iter()
+        .map(|id| Done {
+            revision: id.clone(),
+            duration: Duration::ZERO,
+        })
+        .collect();
     Ok(report)
 }
 
-async fn repair_locked<D: Driver>(d: &mut D, job: &Job<'_>, revision: &str, forget: bool) -> Result<Report, Failure> {
+async fn repair_locked<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    revision: &str,
+    forget: bool,
+) -> Result<Report, Failure> {
     let mut report = Report::default();
     let insp = inspect(d, job.graph).await?;
     let row = find_row(&insp.rows, revision, job)?;
     let id = row.revision.clone();
     if forget {
         d.delete_row(&id).await.map_err(|e| ctx(e, job))?;
-        report.note = Some(format!("forgot `{id}`: its row is deleted; the next `up` runs it again"));
+        report.note = Some(format!(
+            "forgot `{id}`: its row is deleted; the next `up` runs it again"
+        ));
     } else {
         let Some(rev) = job.graph.get(&id) else {
-            return Err(Fail::failed(format!("database `{}`: revision `{id}` has no file, so there is no checksum to accept", job.db))
-                .hint(format!("run `migrate repair {} {id} --forget` to delete its row instead", job.db))
-                .into());
+            return Err(Fail::failed(format!(
+                "database `{}`: revision `{id}` has no file, so there is no checksum to accept",
+                job.db
+            ))
+            .hint(format!(
+                "run `migrate repair {} {id} --forget` to delete its row instead",
+                job.db
+            ))
+            .into());
         };
-        d.mark_applied(&id, &rev.checksum).await.map_err(|e| ctx(e, job))?;
-        report.note = Some(format!("marked `{id}` applied with the checksum of `{}`", rev.path.display()));
+        d.mark_applied(&id, &rev.checksum)
+            .await
+            .map_err(|e| ctx(e, job))?;
+        report.note = Some(format!(
+            "marked `{id}` applied with the checksum of `{}`",
+            rev.path.display()
+        ));
     }
     Ok(report)
 }
 
 /// Finds the version row a `repair` argument names: a full id or a unique prefix.
-fn find_row<'r>(rows: &'r [VersionRow], input: &str, job: &Job<'_>) -> Result<&'r VersionRow, Failure> {
+fn find_row<'r>(
+    rows: &'r [VersionRow],
+    input: &str,
+    job: &Job<'_>,
+) -> anyhow::Result<&'r VersionRow> {
     if let Some(r) = rows.iter().find(|r| r.revision == input) {
         return Ok(r);
     }
-    let matches: Vec<&VersionRow> = if input.len() >= 4 { rows.iter().filter(|r| r.revision.starts_with(input)).collect() } else { Vec::new() };
+    let matches: Vec<&VersionRow> = if input.len() >= 4 {
+        rows.iter()
+            .filter(|r| r.revision.starts_with(input))
+            .collect()
+    } else {
+        Vec::new()
+    };
     match matches.as_slice() {
         [one] => Ok(one),
-        [] => Err(Fail::failed(format!("database `{}`: revision `{input}` is not recorded in the version table", job.db))
-            .hint(format!("`migrate current {}` lists what is recorded; `migrate stamp` records a revision", job.db))
-            .into()),
+        [] => Err(Fail::failed(format!(
+            "database `{}`: revision `{input}` is not recorded in the version table",
+            job.db
+        ))
+        .hint(format!(
+            "`migrate current {}` lists what is recorded; `migrate stamp` records a revision",
+            job.db
+        ))
+        .into()),
         many => Err(Fail::bad_input(format!(
             "database `{}`: `{input}` matches {}; type more characters",
             job.db,
@@ -252,21 +355,32 @@ fn find_row<'r>(rows: &'r [VersionRow], input: &str, job: &Job<'_>) -> Result<&'
 }
 
 /// Runs each step of `plan`, stopping at the first failure.
-async fn run_plan<D: Driver>(d: &mut D, job: &Job<'_>, plan: &Plan, mut report: Report) -> Result<Report, Failure> {
+async fn run_plan<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    plan: &Plan,
+    mut report: Report,
+) -> Result<Report, Failure> {
     let up = plan.direction == plan::Direction::Up;
     job.progress.begin(job.db, plan.steps.len());
     for id in &plan.steps {
-        let Some(rev) = job.graph.get(id.as_str()) else { continue };
+        let Some(rev) = job.graph.get(id.as_str()) else {
+            continue;
+        };
         job.progress.start(job.db, rev, up);
         let result = if up {
-            d.apply(rev, &new_row(rev, "up", job), &job.settings.apply).await
+            d.apply(rev, &new_row(rev, "up", job), &job.settings.apply)
+                .await
         } else {
             d.revert(rev, &job.settings.apply).await
         };
         match result {
             Ok(duration) => {
                 job.progress.finish(job.db, rev, duration, up);
-                report.done.push(Done { revision: id.clone(), duration });
+                report.done.push(Done {
+                    revision: id.clone(),
+                    duration,
+                });
             }
             Err(e) => {
                 job.progress.abandon(job.db);
@@ -291,21 +405,37 @@ enum Gate {
 }
 
 /// Stops the run on state that must be resolved first; turns the rest into warnings.
-fn gate(state: &AppliedState, job: &Job<'_>, report: &mut Report, _gate: Gate) -> Result<(), Failure> {
+fn gate(
+    state: &AppliedState,
+    job: &Job<'_>,
+    report: &mut Report,
+    _gate: Gate,
+) -> anyhow::Result<()> {
     let mut blocking = Vec::new();
     for issue in &state.issues {
         let strict_block = job.settings.strict && matches!(issue, StateIssue::Unknown { .. });
         if issue.blocks_up() || strict_block {
             blocking.push(issue.render(job.db));
         } else {
-            report.warnings.push(format!("database `{}`: {}", job.db, issue.render(job.db)));
+            report
+                .warnings
+                .push(format!("database `{}`: {}", job.db, issue.render(job.db)));
         }
     }
     if blocking.is_empty() {
         return Ok(());
     }
-    let what = if blocking.len() == 1 { "its applied state must be resolved first" } else { "its applied state has problems to resolve first" };
-    Err(Fail::failed(format!("database `{}`: nothing was run; {what}:\n  {}", job.db, blocking.join("\n  "))).into())
+    let what = if blocking.len() == 1 {
+        "its applied state must be resolved first"
+    } else {
+        "its applied state has problems to resolve first"
+    };
+    Err(Fail::failed(format!(
+        "database `{}`: nothing was run; {what}:\n  {}",
+        job.db,
+        blocking.join("\n  ")
+    ))
+    .into())
 }
 
 fn new_row(rev: &Revision, method: &str, job: &Job<'_>) -> NewRow {

@@ -49,7 +49,11 @@ pub struct Fail {
 
 impl Fail {
     pub fn new(category: Category, message: impl Into<String>) -> Self {
-        Self { category, message: message.into(), hint: None }
+        Self {
+            category,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     pub fn bad_input(message: impl Into<String>) -> Self {
@@ -108,8 +112,8 @@ fn category_of(cause: &(dyn std::error::Error + 'static)) -> Option<Category> {
     use crate::graph::GraphError;
     use crate::graph::target::TargetError;
     use crate::plan::PlanError;
+    use crate::revision::ParseError;
     use crate::revision::load::LoadError;
-    use crate::revision::parse::ParseError;
 
     if let Some(f) = cause.downcast_ref::<Fail>() {
         return Some(f.category);
@@ -139,10 +143,10 @@ fn category_of(cause: &(dyn std::error::Error + 'static)) -> Option<Category> {
     if cause.is::<ApplyError>() || cause.is::<PlanError>() {
         return Some(Category::Failed);
     }
-    if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-        if io.kind() == std::io::ErrorKind::BrokenPipe {
-            return Some(Category::Success);
-        }
+    if let Some(io) = cause.downcast_ref::<std::io::Error>()
+        && io.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        return Some(Category::Success);
     }
     None
 }
@@ -153,9 +157,18 @@ mod tests {
 
     #[test]
     fn highest_code_wins() {
-        assert_eq!(Category::Failed.worst(Category::Unavailable), Category::Unavailable);
-        assert_eq!(Category::BadInput.worst(Category::Failed), Category::BadInput);
-        assert_eq!(Category::Success.worst(Category::Success), Category::Success);
+        assert_eq!(
+            Category::Failed.worst(Category::Unavailable),
+            Category::Unavailable
+        );
+        assert_eq!(
+            Category::BadInput.worst(Category::Failed),
+            Category::BadInput
+        );
+        assert_eq!(
+            Category::Success.worst(Category::Success),
+            Category::Success
+        );
     }
 
     #[test]

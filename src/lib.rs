@@ -45,10 +45,19 @@ where
         Ok(ctx) => ctx,
         Err(e) => return report_error(None, &e),
     };
-    logging::init(cli.global.verbose, cli.global.quiet, ctx.printer.color);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    logging::init(cli.global.verbosity, cli.global.quiet, ctx.printer.color);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
-        Err(e) => return report_error(Some(&ctx), &anyhow::Error::new(e).context("cannot start the async runtime")),
+        Err(e) => {
+            return report_error(
+                Some(&ctx),
+                &anyhow::Error::new(e).context("cannot start the async runtime"),
+            );
+        }
     };
     match runtime.block_on(commands::dispatch(cli, &ctx)) {
         Ok(category) => category.into(),
@@ -64,7 +73,9 @@ fn report_error(ctx: Option<&Context>, err: &anyhow::Error) -> ExitCode {
     }
     let mut causes: Vec<String> = err.chain().skip(1).map(ToString::to_string).collect();
     causes.dedup();
-    let hint = err.chain().find_map(|c| c.downcast_ref::<Fail>().and_then(|f| f.hint.clone()));
+    let hint = err
+        .chain()
+        .find_map(|c| c.downcast_ref::<Fail>().and_then(|f| f.hint.clone()));
     let fallback;
     let printer = match ctx {
         Some(c) => &c.printer,
@@ -81,7 +92,10 @@ fn report_error(ctx: Option<&Context>, err: &anyhow::Error) -> ExitCode {
 /// quote a URL), and exit 101 as Rust does.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         #[allow(clippy::print_stderr)]
         {
             eprintln!(

@@ -1,1 +1,18 @@
+//! The single integration-test binary (`autotests = false`): every test
+//! module is declared here. Database tests need a PostgreSQL server:
+//! `scripts/with-postgres.sh cargo test --test integration`.
+
+// Tests and their helpers may panic, unwrap and print; `pub` in a test
+// crate only shares helpers between its modules.
+#![allow(
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
+#[macro_use]
 mod harness;
+mod driver;

@@ -50,7 +50,8 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &CheckArgs) -> R
     ctx.printer.text(&summary(&docs));
     for (name, doc) in &docs {
         for e in &doc.errors {
-            ctx.printer.error(&format!("database `{name}`: {e}"), &[], None);
+            ctx.printer
+                .error(&format!("database `{name}`: {e}"), &[], None);
         }
         for w in &doc.warnings {
             ctx.printer.warn(&format!("database `{name}`: {w}"));
@@ -65,7 +66,10 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &CheckArgs) -> R
 /// Files and graph of one database, without connecting.
 fn check_static(project: &Project, name: &str) -> Result<(CheckDoc, Option<Graph>, Category)> {
     let files = project.files(name)?;
-    let mut doc = CheckDoc { revisions: files.revisions.len(), ..CheckDoc::default() };
+    let mut doc = CheckDoc {
+        revisions: files.revisions.len(),
+        ..CheckDoc::default()
+    };
     if !files.errors.is_empty() {
         doc.errors = files.errors.iter().map(ToString::to_string).collect();
         return Ok((doc, None, Category::BadInput));
@@ -81,8 +85,15 @@ fn check_static(project: &Project, name: &str) -> Result<(CheckDoc, Option<Graph
     doc.heads = heads.iter().map(ToString::to_string).collect();
     let mut category = Category::Success;
     if heads.len() > 1 {
-        let diverged = graph.divergence(&heads).map(|d| format!(", which diverged at `{d}`")).unwrap_or_default();
-        let files: Vec<String> = heads.iter().filter_map(|h| graph.get(h.as_str())).map(|r| r.path.display().to_string()).collect();
+        let diverged = graph
+            .divergence(&heads)
+            .map(|d| format!(", which diverged at `{d}`"))
+            .unwrap_or_default();
+        let files: Vec<String> = heads
+            .iter()
+            .filter_map(|h| graph.get(h.as_str()))
+            .map(|r| r.path.display().to_string())
+            .collect();
         doc.errors.push(format!(
             "{} heads: {}{diverged} (files {}); a fresh database cannot be built to a single head",
             heads.len(),
@@ -94,12 +105,20 @@ fn check_static(project: &Project, name: &str) -> Result<(CheckDoc, Option<Graph
     Ok((doc, Some(graph), category))
 }
 
-async fn check_online(ctx: &Context, project: &Project, names: &[String], args: &CheckArgs, docs: &mut BTreeMap<String, CheckDoc>) -> Result<Category> {
+async fn check_online(
+    ctx: &Context,
+    project: &Project,
+    names: &[String],
+    args: &CheckArgs,
+    docs: &mut BTreeMap<String, CheckDoc>,
+) -> Result<Category> {
     let prepared = online::prepare(ctx, project, names)?;
     let looked = look(&prepared, online::wait(project, args.wait)).await;
     let mut worst = Category::Success;
     for l in &looked {
-        let Some(doc) = docs.get_mut(&l.db.name) else { continue };
+        let Some(doc) = docs.get_mut(&l.db.name) else {
+            continue;
+        };
         let insp = match &l.result {
             Ok(i) => i,
             Err(e) => {
@@ -110,7 +129,13 @@ async fn check_online(ctx: &Context, project: &Project, names: &[String], args: 
         };
         let pending: Vec<String> = l.pending().iter().map(ToString::to_string).collect();
         if !pending.is_empty() {
-            doc.errors.push(format!("{} pending revision{}: {}; run `migrate up {}`", pending.len(), if pending.len() == 1 { "" } else { "s" }, and_ticked(&pending), l.db.name));
+            doc.errors.push(format!(
+                "{} pending revision{}: {}; run `migrate up {}`",
+                pending.len(),
+                if pending.len() == 1 { "" } else { "s" },
+                and_ticked(&pending),
+                l.db.name
+            ));
         }
         for issue in &insp.state.issues {
             match issue {
@@ -130,10 +155,22 @@ fn summary(docs: &BTreeMap<String, CheckDoc>) -> String {
     let mut s = String::new();
     for (name, doc) in docs {
         if doc.errors.is_empty() {
-            let head = if doc.heads.is_empty() { "no revisions".to_owned() } else { format!("head {}", doc.heads.join(" ")) };
-            s.push_str(&format!("{name}: ok ({} revision{}, {head})\n", doc.revisions, if doc.revisions == 1 { "" } else { "s" }));
+            let head = if doc.heads.is_empty() {
+                "no revisions".to_owned()
+            } else {
+                format!("head {}", doc.heads.join(" "))
+            };
+            s.push_str(&format!(
+                "{name}: ok ({} revision{}, {head})\n",
+                doc.revisions,
+                if doc.revisions == 1 { "" } else { "s" }
+            ));
         } else {
-            s.push_str(&format!("{name}: FAILED ({} problem{})\n", doc.errors.len(), if doc.errors.len() == 1 { "" } else { "s" }));
+            s.push_str(&format!(
+                "{name}: FAILED ({} problem{})\n",
+                doc.errors.len(),
+                if doc.errors.len() == 1 { "" } else { "s" }
+            ));
         }
     }
     s

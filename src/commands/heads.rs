@@ -33,16 +33,34 @@ pub(crate) fn run(ctx: &Context, project: &Project, args: &HeadsArgs) -> Result<
         let heads = graph.heads();
         let mut verbose = Vec::new();
         for id in &heads {
-            let Some(rev) = graph.get(id.as_str()) else { continue };
-            let lead = if prefix { format!("{name}: ") } else { String::new() };
+            let Some(rev) = graph.get(id.as_str()) else {
+                continue;
+            };
+            let lead = if prefix {
+                format!("{name}: ")
+            } else {
+                String::new()
+            };
             if args.verbose {
-                text.push_str(&format!("{lead}{id}  {}  ({})\n", rev.message, rev.path.display()));
+                text.push_str(&format!(
+                    "{lead}{id}  {}  ({})\n",
+                    rev.message,
+                    rev.path.display()
+                ));
             } else {
                 text.push_str(&format!("{lead}{id}\n"));
             }
-            verbose.push(HeadDoc { revision: id.to_string(), message: rev.message.clone(), file: rev.path.display().to_string() });
+            verbose.push(HeadDoc {
+                revision: id.to_string(),
+                message: rev.message.clone(),
+                file: rev.path.display().to_string(),
+            });
         }
-        let doc = if args.verbose { HeadsDoc::Verbose(verbose) } else { HeadsDoc::Ids(heads.iter().map(ToString::to_string).collect()) };
+        let doc = if args.verbose {
+            HeadsDoc::Verbose(verbose)
+        } else {
+            HeadsDoc::Ids(heads.iter().map(ToString::to_string).collect())
+        };
         docs.insert(name.clone(), doc);
     }
     ctx.printer.json(&docs);

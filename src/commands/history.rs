@@ -37,19 +37,37 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &HistoryArgs) ->
         Some(range) => range_set(&graph, range, &args.db)?,
         None => graph.revisions().iter().map(|r| r.id.clone()).collect(),
     };
-    let applied = if args.applied { Some(applied_set(ctx, project, &args.db).await?) } else { None };
+    let applied = if args.applied {
+        Some(applied_set(ctx, project, &args.db).await?)
+    } else {
+        None
+    };
     let heads: BTreeSet<RevisionId> = graph.heads().into_iter().collect();
     let mut text = String::new();
     let mut docs = Vec::new();
-    for id in graph.history_order().iter().filter(|id| shown.contains(*id)) {
-        let Some(rev) = graph.get(id.as_str()) else { continue };
+    for id in graph
+        .history_order()
+        .iter()
+        .filter(|id| shown.contains(*id))
+    {
+        let Some(rev) = graph.get(id.as_str()) else {
+            continue;
+        };
         let is_applied = applied.as_ref().map(|a| a.contains(id.as_str()));
         let marks = marks(&graph, rev, heads.contains(id), is_applied);
         if args.verbose {
             verbose_entry(&mut text, rev, &marks);
         } else {
-            let parents = if rev.parents.is_empty() { "<base>".to_owned() } else { join(&rev.parents) };
-            let marks = if marks.is_empty() { String::new() } else { format!(" ({})", marks.join(", ")) };
+            let parents = if rev.parents.is_empty() {
+                "<base>".to_owned()
+            } else {
+                join(&rev.parents)
+            };
+            let marks = if marks.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", marks.join(", "))
+            };
             let _ = writeln!(text, "{parents} -> {}{marks}, {}", rev.id, rev.message);
         }
         docs.push(EntryDoc {
@@ -88,9 +106,21 @@ fn marks(graph: &Graph, rev: &Revision, head: bool, applied: Option<bool>) -> Ve
 }
 
 fn verbose_entry(text: &mut String, rev: &Revision, marks: &[&str]) {
-    let marks = if marks.is_empty() { String::new() } else { format!(" ({})", marks.join(", ")) };
+    let marks = if marks.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", marks.join(", "))
+    };
     let _ = writeln!(text, "Rev: {}{marks}", rev.id);
-    let _ = writeln!(text, "Parent: {}", if rev.parents.is_empty() { "<base>".to_owned() } else { join(&rev.parents) });
+    let _ = writeln!(
+        text,
+        "Parent: {}",
+        if rev.parents.is_empty() {
+            "<base>".to_owned()
+        } else {
+            join(&rev.parents)
+        }
+    );
     if !rev.depends_on.is_empty() {
         let _ = writeln!(text, "Depends on: {}", join(&rev.depends_on));
     }
@@ -105,7 +135,10 @@ fn verbose_entry(text: &mut String, rev: &Revision, marks: &[&str]) {
 /// (or A). Either side may be left out.
 fn range_set(graph: &Graph, range: &str, db: &str) -> Result<BTreeSet<RevisionId>> {
     let Some((from, to)) = range.split_once(':') else {
-        return Err(Fail::bad_input(format!("--range `{range}` must look like `A:B` (either side may be empty)")).into());
+        return Err(Fail::bad_input(format!(
+            "--range `{range}` must look like `A:B` (either side may be empty)"
+        ))
+        .into());
     };
     let upper: BTreeSet<RevisionId> = if to.is_empty() {
         graph.revisions().iter().map(|r| r.id.clone()).collect()
@@ -120,7 +153,11 @@ fn range_set(graph: &Graph, range: &str, db: &str) -> Result<BTreeSet<RevisionId
     let mut below = BTreeSet::from([a.clone()]);
     let mut stack = vec![a];
     while let Some(id) = stack.pop() {
-        for next in graph.children(id.as_str()).into_iter().chain(graph.dependents(id.as_str())) {
+        for next in graph
+            .children(id.as_str())
+            .into_iter()
+            .chain(graph.dependents(id.as_str()))
+        {
             if below.insert(next.clone()) {
                 stack.push(next);
             }
@@ -140,5 +177,8 @@ async fn applied_set(ctx: &Context, project: &Project, db: &str) -> Result<BTree
 }
 
 fn join(ids: &[RevisionId]) -> String {
-    ids.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(RevisionId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -11,7 +11,11 @@ use crate::context::Context;
 use crate::exit::{Category, Fail};
 
 pub(crate) fn run(ctx: &Context, args: &InitArgs) -> Result<Category> {
-    let names = if args.databases.is_empty() { vec!["core".to_owned()] } else { args.databases.clone() };
+    let names = if args.databases.is_empty() {
+        vec!["core".to_owned()]
+    } else {
+        args.databases.clone()
+    };
     for name in &names {
         if !is_database_name(name) {
             return Err(Fail::bad_input(format!(
@@ -20,34 +24,54 @@ pub(crate) fn run(ctx: &Context, args: &InitArgs) -> Result<Category> {
             .into());
         }
     }
-    let path = ctx.config_path.clone().unwrap_or_else(|| ctx.cwd.join("migrate.toml"));
+    let path = ctx
+        .config_path
+        .clone()
+        .unwrap_or_else(|| ctx.cwd.join("migrate.toml"));
     if path.exists() {
-        return Err(Fail::bad_input(format!("`{}` already exists; nothing was changed", path.display()))
-            .hint("edit it to add a database, or run `migrate init` in another folder")
-            .into());
+        return Err(Fail::bad_input(format!(
+            "`{}` already exists; nothing was changed",
+            path.display()
+        ))
+        .hint("edit it to add a database, or run `migrate init` in another folder")
+        .into());
     }
-    let dir = path.parent().map_or_else(|| ctx.cwd.clone(), std::path::Path::to_path_buf);
+    let dir = path
+        .parent()
+        .map_or_else(|| ctx.cwd.clone(), std::path::Path::to_path_buf);
     fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
     for name in &names {
         let folder = dir.join(format!("migrations_{name}"));
-        fs::create_dir_all(&folder).with_context(|| format!("cannot create `{}`", folder.display()))?;
+        fs::create_dir_all(&folder)
+            .with_context(|| format!("cannot create `{}`", folder.display()))?;
     }
     let local = dir.join(".migrate");
     fs::create_dir_all(&local).with_context(|| format!("cannot create `{}`", local.display()))?;
     // The local SQLite databases are developer state, never committed.
-    fs::write(local.join(".gitignore"), "*\n").with_context(|| format!("cannot write in `{}`", local.display()))?;
-    fs::write(&path, config_text(&names)).with_context(|| format!("cannot write `{}`", path.display()))?;
-    ctx.printer.text(&format!("created {}", ctx_display(ctx, &path)));
+    fs::write(local.join(".gitignore"), "*\n")
+        .with_context(|| format!("cannot write in `{}`", local.display()))?;
+    fs::write(&path, config_text(&names))
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    ctx.printer
+        .text(&format!("created {}", ctx_display(ctx, &path)));
     for name in &names {
-        ctx.printer.text(&format!("created {}", ctx_display(ctx, &dir.join(format!("migrations_{name}")))));
+        ctx.printer.text(&format!(
+            "created {}",
+            ctx_display(ctx, &dir.join(format!("migrations_{name}")))
+        ));
     }
     let first = &names[0];
-    ctx.printer.hint(&format!("next: `migrate new {first} -m \"create users\"`, edit the file, then `migrate up --all`"));
+    ctx.printer.hint(&format!(
+        "next: `migrate new {first} -m \"create users\"`, edit the file, then `migrate up --all`"
+    ));
     Ok(Category::Success)
 }
 
 fn ctx_display(ctx: &Context, path: &std::path::Path) -> String {
-    path.strip_prefix(&ctx.cwd).unwrap_or(path).display().to_string()
+    path.strip_prefix(&ctx.cwd)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 fn is_database_name(name: &str) -> bool {
@@ -59,7 +83,11 @@ fn is_database_name(name: &str) -> bool {
 /// The variable that holds a database's URL: `DATABASE_URL` for the first,
 /// `<NAME>_DATABASE_URL` for the others.
 fn url_env(name: &str, first: bool) -> String {
-    if first { "DATABASE_URL".to_owned() } else { format!("{}_DATABASE_URL", name.to_uppercase()) }
+    if first {
+        "DATABASE_URL".to_owned()
+    } else {
+        format!("{}_DATABASE_URL", name.to_uppercase())
+    }
 }
 
 fn config_text(names: &[String]) -> String {

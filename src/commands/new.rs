@@ -32,7 +32,12 @@ pub(crate) fn run_new(ctx: &Context, project: &Project, args: &NewArgs) -> Resul
         ids
     };
     let id = new_id(&graph, args.rev_id.as_deref(), &args.message, &args.db)?;
-    let mut rev = NewRevision::template(id, parents, &args.message, created_text(time::OffsetDateTime::now_utc()));
+    let mut rev = NewRevision::template(
+        id,
+        parents,
+        &args.message,
+        created_text(time::OffsetDateTime::now_utc()),
+    );
     if let Some(label) = &args.label {
         rev.labels.push(label.clone());
     }
@@ -63,9 +68,16 @@ pub(crate) fn run_merge(ctx: &Context, project: &Project, args: &MergeArgs) -> R
     };
     if parents.len() < 2 {
         let what = if args.revisions.is_empty() {
-            format!("database `{}` has a single head ({}); there is nothing to merge", args.db, and_ticked(&parents))
+            format!(
+                "database `{}` has a single head ({}); there is nothing to merge",
+                args.db,
+                and_ticked(&parents)
+            )
         } else {
-            format!("a merge needs at least two revisions; got {}", and_ticked(&parents))
+            format!(
+                "a merge needs at least two revisions; got {}",
+                and_ticked(&parents)
+            )
         };
         return Err(Fail::failed(what).into());
     }
@@ -80,8 +92,14 @@ pub(crate) fn run_merge(ctx: &Context, project: &Project, args: &MergeArgs) -> R
         }
     }
     let id = new_id(&graph, args.rev_id.as_deref(), &args.message, &args.db)?;
-    let mut rev = NewRevision::template(id, parents, &args.message, created_text(time::OffsetDateTime::now_utc()));
-    rev.up = "-- merge revision: joins the branches above; add SQL only if the merge needs it\n".to_owned();
+    let mut rev = NewRevision::template(
+        id,
+        parents,
+        &args.message,
+        created_text(time::OffsetDateTime::now_utc()),
+    );
+    rev.up = "-- merge revision: joins the branches above; add SQL only if the merge needs it\n"
+        .to_owned();
     rev.down = Some(String::new());
     let folder = project.database(&args.db)?.migrations.clone();
     let path = write_revision(&folder, &rev, &args.message)?;
@@ -100,7 +118,9 @@ fn single_head(graph: &Graph, db: &str) -> Result<Vec<RevisionId>> {
             heads.len(),
             and_ticked(&heads)
         ))
-        .hint(format!("run `migrate merge {db} -m \"merge heads\"` first, or pass `--parent ID`"))
+        .hint(format!(
+            "run `migrate merge {db} -m \"merge heads\"` first, or pass `--parent ID`"
+        ))
         .into());
     }
     Ok(heads)
@@ -121,7 +141,10 @@ fn new_id(graph: &Graph, requested: Option<&str>, message: &str, db: &str) -> Re
         }
         return Ok(id);
     }
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
     for attempt in 0u32..1000 {
         let digest = Sha256::new()
             .chain_update(nanos.to_le_bytes())
@@ -130,10 +153,10 @@ fn new_id(graph: &Graph, requested: Option<&str>, message: &str, db: &str) -> Re
             .chain_update(message.as_bytes())
             .finalize();
         let hex = format!("{digest:x}");
-        if let Ok(id) = RevisionId::new(&hex[..12]) {
-            if graph.get(id.as_str()).is_none() {
-                return Ok(id);
-            }
+        if let Ok(id) = RevisionId::new(&hex[..12])
+            && graph.get(id.as_str()).is_none()
+        {
+            return Ok(id);
         }
     }
     Err(Fail::failed("could not find a free revision id; pass --rev-id").into())
@@ -153,29 +176,46 @@ fn file_name(id: &RevisionId, message: &str) -> String {
         }
     }
     let slug = slug.trim_end_matches('_');
-    if slug.is_empty() { format!("{id}.sql") } else { format!("{id}_{slug}.sql") }
+    if slug.is_empty() {
+        format!("{id}.sql")
+    } else {
+        format!("{id}_{slug}.sql")
+    }
 }
 
 fn write_revision(folder: &Path, rev: &NewRevision, message: &str) -> Result<PathBuf> {
     fs::create_dir_all(folder).with_context(|| format!("cannot create `{}`", folder.display()))?;
     let path = folder.join(file_name(&rev.id, message));
     // create_new: a revision file is never overwritten, even in a race.
-    let mut file = fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            anyhow::Error::new(Fail::bad_input(format!("`{}` already exists; nothing was written", path.display())))
-        } else {
-            anyhow::Error::new(e).context(format!("cannot create `{}`", path.display()))
-        }
-    })?;
-    file.write_all(format_new(rev).as_bytes()).with_context(|| format!("cannot write `{}`", path.display()))?;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                anyhow::Error::new(Fail::bad_input(format!(
+                    "`{}` already exists; nothing was written",
+                    path.display()
+                )))
+            } else {
+                anyhow::Error::new(e).context(format!("cannot create `{}`", path.display()))
+            }
+        })?;
+    file.write_all(format_new(rev).as_bytes())
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
     Ok(path)
 }
 
 /// A written file must parse back; a failure here is a bug, reported plainly.
 fn check_parses(path: &Path, rev: &NewRevision) -> Result<()> {
     let bytes = fs::read(path).with_context(|| format!("cannot read back `{}`", path.display()))?;
-    let parsed = crate::revision::parse::parse(path, &bytes)?;
-    anyhow::ensure!(parsed.id == rev.id, "the written file `{}` does not parse back to `{}`", path.display(), rev.id);
+    let parsed = crate::revision::parse(path, &bytes)?;
+    anyhow::ensure!(
+        parsed.id == rev.id,
+        "the written file `{}` does not parse back to `{}`",
+        path.display(),
+        rev.id
+    );
     Ok(())
 }
 
@@ -186,7 +226,10 @@ mod tests {
     #[test]
     fn file_names_are_slugs_of_the_message() {
         let id = RevisionId::new("3f1c2a9d4b70").unwrap();
-        assert_eq!(file_name(&id, "Add positions.notes!"), "3f1c2a9d4b70_add_positions_notes.sql");
+        assert_eq!(
+            file_name(&id, "Add positions.notes!"),
+            "3f1c2a9d4b70_add_positions_notes.sql"
+        );
         assert_eq!(file_name(&id, "   "), "3f1c2a9d4b70.sql");
         assert!(file_name(&id, &"x".repeat(200)).len() < 60);
     }

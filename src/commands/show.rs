@@ -15,25 +15,40 @@ use crate::revision::{Revision, RevisionId};
 pub(crate) fn run(ctx: &Context, project: &Project, args: &ShowArgs) -> Result<Category> {
     let graph = project.graph(&args.db)?;
     let id = resolve_one(&graph, &args.target, &BTreeSet::new(), &args.db)?;
-    let rev = graph.get(id.as_str()).ok_or_else(|| Fail::failed(format!("revision `{id}` vanished")))?;
+    let rev = graph
+        .get(id.as_str())
+        .ok_or_else(|| Fail::failed(format!("revision `{id}` vanished")))?;
     ctx.printer.raw(&describe(&graph, rev));
     Ok(Category::Success)
 }
 
 /// Resolves a target that must name exactly one revision.
-pub(crate) fn resolve_one(graph: &Graph, input: &str, applied: &BTreeSet<RevisionId>, db: &str) -> Result<RevisionId> {
-    let target: Target = input.parse().map_err(|e| anyhow::Error::new(e).context(format!("database `{db}`")))?;
-    match target.resolve(graph, applied).map_err(|e| anyhow::Error::new(e).context(format!("database `{db}`")))? {
-        Resolved::Revisions(mut ids) if ids.len() == 1 => {
-            ids.pop().ok_or_else(|| Fail::failed(format!("`{input}` resolved to nothing")).into())
-        }
+pub(crate) fn resolve_one(
+    graph: &Graph,
+    input: &str,
+    applied: &BTreeSet<RevisionId>,
+    db: &str,
+) -> Result<RevisionId> {
+    let target: Target = input
+        .parse()
+        .map_err(|e| anyhow::Error::new(e).context(format!("database `{db}`")))?;
+    match target
+        .resolve(graph, applied)
+        .map_err(|e| anyhow::Error::new(e).context(format!("database `{db}`")))?
+    {
+        Resolved::Revisions(mut ids) if ids.len() == 1 => ids
+            .pop()
+            .ok_or_else(|| Fail::failed(format!("`{input}` resolved to nothing")).into()),
         Resolved::Revisions(ids) => Err(Fail::bad_input(format!(
             "database `{db}`: `{input}` names {} revisions ({}); name one",
             ids.len(),
             and_ticked(&ids)
         ))
         .into()),
-        Resolved::Base => Err(Fail::bad_input(format!("database `{db}`: `{input}` is `base`, not a revision")).into()),
+        Resolved::Base => Err(Fail::bad_input(format!(
+            "database `{db}`: `{input}` is `base`, not a revision"
+        ))
+        .into()),
     }
 }
 
@@ -52,10 +67,18 @@ fn describe(graph: &Graph, rev: &Revision) -> String {
     if graph.is_merge_point(rev.id.as_str()) {
         marks.push("mergepoint");
     }
-    let marks = if marks.is_empty() { String::new() } else { format!(" ({})", marks.join(", ")) };
+    let marks = if marks.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", marks.join(", "))
+    };
     let _ = writeln!(s, "Revision:    {}{marks}", rev.id);
     let _ = writeln!(s, "Parents:     {}", join_or(&rev.parents, "<base>"));
-    let _ = writeln!(s, "Children:    {}", join_or(&graph.children(rev.id.as_str()), "<none>"));
+    let _ = writeln!(
+        s,
+        "Children:    {}",
+        join_or(&graph.children(rev.id.as_str()), "<none>")
+    );
     if !rev.depends_on.is_empty() {
         let _ = writeln!(s, "Depends on:  {}", join_or(&rev.depends_on, ""));
     }
@@ -68,8 +91,20 @@ fn describe(graph: &Graph, rev: &Revision) -> String {
     }
     let _ = writeln!(s, "File:        {}", rev.path.display());
     let _ = writeln!(s, "Checksum:    {}", rev.checksum);
-    let _ = writeln!(s, "Transaction: {}", if rev.transactional { "on" } else { "off" });
-    let _ = writeln!(s, "Reversible:  {}", if rev.is_reversible() { "yes" } else { "no (no down section)" });
+    let _ = writeln!(
+        s,
+        "Transaction: {}",
+        if rev.transactional { "on" } else { "off" }
+    );
+    let _ = writeln!(
+        s,
+        "Reversible:  {}",
+        if rev.is_reversible() {
+            "yes"
+        } else {
+            "no (no down section)"
+        }
+    );
     let _ = writeln!(s, "\n-- up\n{}", rev.up.trim_end());
     if let Some(down) = &rev.down {
         let _ = writeln!(s, "\n-- down\n{}", down.trim_end());
@@ -78,5 +113,12 @@ fn describe(graph: &Graph, rev: &Revision) -> String {
 }
 
 fn join_or(ids: &[RevisionId], empty: &str) -> String {
-    if ids.is_empty() { empty.to_owned() } else { ids.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(" ") }
+    if ids.is_empty() {
+        empty.to_owned()
+    } else {
+        ids.iter()
+            .map(RevisionId::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }

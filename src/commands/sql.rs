@@ -19,7 +19,9 @@ use crate::url::DriverKind;
 
 pub(crate) async fn run(ctx: &Context, project: &Project, args: &SqlArgs) -> Result<Category> {
     let prepared = online::prepare(ctx, project, std::slice::from_ref(&args.db))?;
-    let Some(db) = prepared.first() else { return Ok(Category::Success) };
+    let Some(db) = prepared.first() else {
+        return Ok(Category::Success);
+    };
     let applied = match &args.from {
         Some(from) => {
             let id = resolve_one(&db.graph, from, &BTreeSet::new(), &db.name)?;
@@ -29,7 +31,9 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &SqlArgs) -> Res
             let mut looked = look(&prepared, project.config.settings.wait).await;
             match looked.pop().map(|l| l.result) {
                 Some(Ok(insp)) => insp.state.applied,
-                Some(Err(e)) => return Err(e.context("hint: pass `--from ID` to print SQL without connecting")),
+                Some(Err(e)) => {
+                    return Err(e.context("hint: pass `--from ID` to print SQL without connecting"));
+                }
                 None => BTreeSet::new(),
             }
         }
@@ -40,18 +44,36 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &SqlArgs) -> Res
     let dialect = match db.url.url.kind() {
         DriverKind::Postgres => Dialect::Postgres,
         DriverKind::Sqlite => Dialect::Sqlite,
-        DriverKind::Mysql => return Err(Fail::bad_input(format!("database `{}`: MySQL is not supported by this version", db.name)).into()),
+        DriverKind::Mysql => {
+            return Err(Fail::bad_input(format!(
+                "database `{}`: MySQL is not supported by this version",
+                db.name
+            ))
+            .into());
+        }
     };
     let settings = online::run_settings(ctx, project);
     let mut out = String::new();
-    let _ = writeln!(out, "-- migrate sql: database `{}`, {} revision{}", db.name, plan.steps.len(), if plan.steps.len() == 1 { "" } else { "s" });
+    let _ = writeln!(
+        out,
+        "-- migrate sql: database `{}`, {} revision{}",
+        db.name,
+        plan.steps.len(),
+        if plan.steps.len() == 1 { "" } else { "s" }
+    );
     if plan.steps.is_empty() {
         ctx.printer.raw(&out);
         return Ok(Category::Success);
     }
-    let _ = writeln!(out, "{}", driver::render_create_table_sql(dialect, &db.table));
+    let _ = writeln!(
+        out,
+        "{}",
+        driver::render_create_table_sql(dialect, &db.table)
+    );
     for id in &plan.steps {
-        let Some(rev) = db.graph.get(id.as_str()) else { continue };
+        let Some(rev) = db.graph.get(id.as_str()) else {
+            continue;
+        };
         let row = NewRow {
             revision: rev.id.to_string(),
             parents: rev.parents.iter().map(ToString::to_string).collect(),
@@ -60,7 +82,11 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &SqlArgs) -> Res
             applied_by: settings.applied_by.clone(),
             method: "up".to_owned(),
         };
-        let _ = writeln!(out, "{}", driver::render_apply_sql(dialect, &db.table, rev, &row));
+        let _ = writeln!(
+            out,
+            "{}",
+            driver::render_apply_sql(dialect, &db.table, rev, &row)
+        );
     }
     ctx.printer.raw(&out);
     Ok(Category::Success)

@@ -3,41 +3,81 @@
 use anyhow::Result;
 
 use crate::cli::{RepairArgs, StampArgs};
-use crate::commands::online::{self, on_driver};
+use crate::commands::online::{self};
 use crate::context::{Context, Project};
 use crate::engine::{self, Job};
 use crate::exit::Category;
 use crate::graph::target::Target;
 use crate::render::progress::Progress;
 
-pub(crate) async fn run_stamp(ctx: &Context, project: &Project, args: &StampArgs) -> Result<Category> {
-    let targets = args.targets.iter().map(|t| t.parse::<Target>()).collect::<Result<Vec<_>, _>>()?;
+pub(crate) async fn run_stamp(
+    ctx: &Context,
+    project: &Project,
+    args: &StampArgs,
+) -> Result<Category> {
+    let targets = args
+        .targets
+        .iter()
+        .map(|t| t.parse::<Target>())
+        .collect::<Result<Vec<_>, _>>()?;
     let prepared = online::prepare(ctx, project, std::slice::from_ref(&args.db))?;
     let settings = online::run_settings(ctx, project);
     let progress = Progress::silent();
     for db in &prepared {
-        let job = Job { db: &db.name, graph: &db.graph, settings: &settings, progress: &progress };
+        let job = Job {
+            db: &db.name,
+            graph: &db.graph,
+            settings: &settings,
+            progress: &progress,
+        };
         let conn = online::connect(db, online::wait(project, args.wait), true).await?;
-        let report = on_driver!(conn, |d| engine::stamp(&mut d, &job, &targets, args.purge).await).map_err(|f| f.error)?;
+        let report = online::session(conn, async |d| {
+            engine::stamp(d, &job, &targets, args.purge).await
+        })
+        .await
+        .map_err(|f| f.error)?;
         if let Some(note) = &report.note {
             ctx.printer.text(&format!("{}: {note}", db.name));
         } else {
             let ids: Vec<String> = report.done.iter().map(|d| d.revision.to_string()).collect();
-            let purged = if args.purge { " (version table emptied first)" } else { "" };
-            ctx.printer.text(&format!("{}: stamped {} revision{}{purged}: {}", db.name, ids.len(), if ids.len() == 1 { "" } else { "s" }, ids.join(" ")));
+            let purged = if args.purge {
+                " (version table emptied first)"
+            } else {
+                ""
+            };
+            ctx.printer.text(&format!(
+                "{}: stamped {} revision{}{purged}: {}",
+                db.name,
+                ids.len(),
+                if ids.len() == 1 { "" } else { "s" },
+                ids.join(" ")
+            ));
         }
     }
     Ok(Category::Success)
 }
 
-pub(crate) async fn run_repair(ctx: &Context, project: &Project, args: &RepairArgs) -> Result<Category> {
+pub(crate) async fn run_repair(
+    ctx: &Context,
+    project: &Project,
+    args: &RepairArgs,
+) -> Result<Category> {
     let prepared = online::prepare(ctx, project, std::slice::from_ref(&args.db))?;
     let settings = online::run_settings(ctx, project);
     let progress = Progress::silent();
     for db in &prepared {
-        let job = Job { db: &db.name, graph: &db.graph, settings: &settings, progress: &progress };
+        let job = Job {
+            db: &db.name,
+            graph: &db.graph,
+            settings: &settings,
+            progress: &progress,
+        };
         let conn = online::connect(db, project.config.settings.wait, true).await?;
-        let report = on_driver!(conn, |d| engine::repair(&mut d, &job, &args.revision, args.forget).await).map_err(|f| f.error)?;
+        let report = online::session(conn, async |d| {
+            engine::repair(d, &job, &args.revision, args.forget).await
+        })
+        .await
+        .map_err(|f| f.error)?;
         if let Some(note) = &report.note {
             ctx.printer.text(&format!("{}: {note}", db.name));
         }

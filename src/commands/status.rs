@@ -8,7 +8,7 @@ use futures_util::future::join_all;
 use serde::Serialize;
 
 use crate::cli::SelectArgs;
-use crate::commands::online::{self, Prepared, on_driver};
+use crate::commands::online::{self, Prepared};
 use crate::context::{Context, Project};
 use crate::engine::{self, Inspection};
 use crate::exit::{self, Category};
@@ -20,29 +20,37 @@ use crate::state::StateIssue;
 
 /// One database, inspected (or the error that prevented it).
 pub(crate) struct Looked<'p> {
-    pub db: &'p Prepared,
-    pub result: Result<Inspection>,
+    pub(crate) db: &'p Prepared,
+    pub(crate) result: Result<Inspection>,
 }
 
 impl Looked<'_> {
     /// Revisions in the files that are not applied, in apply order.
-    pub fn pending(&self) -> Vec<RevisionId> {
-        let Ok(insp) = &self.result else { return Vec::new() };
+    pub(crate) fn pending(&self) -> Vec<RevisionId> {
+        let Ok(insp) = &self.result else {
+            return Vec::new();
+        };
         let heads = Resolved::Revisions(self.db.graph.heads());
         plan::up(&self.db.graph, &insp.state.applied, &heads).steps
     }
 }
 
 /// Connects to every database at once and reads its state.
-pub(crate) async fn look<'p>(prepared: &'p [Prepared], wait: std::time::Duration) -> Vec<Looked<'p>> {
-    join_all(prepared.iter().map(|db| async move {
+/// Sorted by database name, so output is stable.
+pub(crate) async fn look<'p>(
+    prepared: &'p [Prepared],
+    wait: std::time::Duration,
+) -> Vec<Looked<'p>> {
+    let mut looked = join_all(prepared.iter().map(|db| async move {
         let result = match online::connect(db, wait, false).await {
-            Ok(conn) => on_driver!(conn, |d| engine::inspect(&mut d, &db.graph).await),
+            Ok(conn) => online::session(conn, async |d| engine::inspect(d, &db.graph).await).await,
             Err(e) => Err(e),
         };
         Looked { db, result }
     }))
-    .await
+    .await;
+    looked.sort_by(|a, b| a.db.name.cmp(&b.db.name));
+    looked
 }
 
 #[derive(Serialize)]
@@ -56,7 +64,11 @@ struct StatusDoc {
     issues: Vec<String>,
 }
 
-pub(crate) async fn run_status(ctx: &Context, project: &Project, args: &SelectArgs) -> Result<Category> {
+pub(crate) async fn run_status(
+    ctx: &Context,
+    project: &Project,
+    args: &SelectArgs,
+) -> Result<Category> {
     let names = project.select(&args.select)?;
     let prepared = online::prepare(ctx, project, &names)?;
     let looked = look(&prepared, online::wait(project, args.wait)).await;
@@ -68,14 +80,22 @@ pub(crate) async fn run_status(ctx: &Context, project: &Project, args: &SelectAr
         if let Err(e) = &l.result {
             worst = worst.worst(exit::category(e));
         }
-        let current = l.result.as_ref().map(|i| i.state.current.clone()).unwrap_or_default();
+        let current = l
+            .result
+            .as_ref()
+            .map(|i| i.state.current.clone())
+            .unwrap_or_default();
         let pending = l.pending();
         let heads: Vec<String> = l.db.graph.heads().iter().map(ToString::to_string).collect();
         rows.push(vec![
             l.db.name.clone(),
             l.db.url.url.redacted().to_string(),
             list_or(&current, "-"),
-            if l.result.is_ok() { pending.len().to_string() } else { "?".to_owned() },
+            if l.result.is_ok() {
+                pending.len().to_string()
+            } else {
+                "?".to_owned()
+            },
             list_or(&heads, "-"),
             state.clone(),
         ]);
@@ -93,12 +113,20 @@ pub(crate) async fn run_status(ctx: &Context, project: &Project, args: &SelectAr
         );
     }
     ctx.printer.json(&docs);
-    ctx.printer.text(&table::render(&["database", "url", "applied", "pending", "heads", "state"], &rows, ctx.printer.stdout_tty));
+    ctx.printer.text(&table::render(
+        &["database", "url", "applied", "pending", "heads", "state"],
+        &rows,
+        ctx.printer.stdout_tty,
+    ));
     report_errors(ctx, &looked);
     Ok(worst)
 }
 
-pub(crate) async fn run_current(ctx: &Context, project: &Project, args: &SelectArgs) -> Result<Category> {
+pub(crate) async fn run_current(
+    ctx: &Context,
+    project: &Project,
+    args: &SelectArgs,
+) -> Result<Category> {
     let names = project.select(&args.select)?;
     let prepared = online::prepare(ctx, project, &names)?;
     let looked = look(&prepared, online::wait(project, args.wait)).await;
@@ -108,7 +136,11 @@ pub(crate) async fn run_current(ctx: &Context, project: &Project, args: &SelectA
     for l in &looked {
         match &l.result {
             Ok(insp) => {
-                text.push_str(&format!("{}: {}\n", l.db.name, list_or(&insp.state.current, "(nothing applied)")));
+                text.push_str(&format!(
+                    "{}: {}\n",
+                    l.db.name,
+                    list_or(&insp.state.current, "(nothing applied)")
+                ));
                 docs.insert(l.db.name.clone(), insp.state.current.clone());
             }
             Err(e) => worst = worst.worst(exit::category(e)),
@@ -131,7 +163,11 @@ struct VerifyDoc {
     warnings: Vec<String>,
 }
 
-pub(crate) async fn run_verify(ctx: &Context, project: &Project, args: &SelectArgs) -> Result<Category> {
+pub(crate) async fn run_verify(
+    ctx: &Context,
+    project: &Project,
+    args: &SelectArgs,
+) -> Result<Category> {
     let names = project.select(&args.select)?;
     let prepared = online::prepare(ctx, project, &names)?;
     let looked = look(&prepared, online::wait(project, args.wait)).await;
@@ -145,11 +181,16 @@ pub(crate) async fn run_verify(ctx: &Context, project: &Project, args: &SelectAr
             }
             continue;
         };
-        let mut doc = VerifyDoc { pending: l.pending().iter().map(ToString::to_string).collect(), ..VerifyDoc::default() };
+        let mut doc = VerifyDoc {
+            pending: l.pending().iter().map(ToString::to_string).collect(),
+            ..VerifyDoc::default()
+        };
         for issue in &insp.state.issues {
             match issue {
                 StateIssue::ChecksumChanged { revision, .. } => doc.changed.push(revision.clone()),
-                StateIssue::NotClosed { missing, .. } => doc.missing.extend(missing.iter().cloned()),
+                StateIssue::NotClosed { missing, .. } => {
+                    doc.missing.extend(missing.iter().cloned())
+                }
                 StateIssue::Unknown { revision } => doc.unknown.push(revision.clone()),
                 StateIssue::Dirty { revision } => doc.dirty.push(revision.clone()),
                 StateIssue::ParentsChanged { .. } => doc.warnings.push(issue.render(&l.db.name)),
@@ -157,7 +198,10 @@ pub(crate) async fn run_verify(ctx: &Context, project: &Project, args: &SelectAr
         }
         doc.missing.sort();
         doc.missing.dedup();
-        doc.ok = doc.changed.is_empty() && doc.missing.is_empty() && doc.unknown.is_empty() && doc.dirty.is_empty();
+        doc.ok = doc.changed.is_empty()
+            && doc.missing.is_empty()
+            && doc.unknown.is_empty()
+            && doc.dirty.is_empty();
         if !doc.ok {
             worst = worst.worst(Category::Failed);
         }
@@ -173,7 +217,11 @@ pub(crate) async fn run_verify(ctx: &Context, project: &Project, args: &SelectAr
 fn verify_text(name: &str, doc: &VerifyDoc, insp: &Inspection) -> String {
     let mut s = String::new();
     if doc.ok {
-        s.push_str(&format!("{name}: ok, {} applied revision{} match their files", insp.rows.len(), if insp.rows.len() == 1 { "" } else { "s" }));
+        s.push_str(&format!(
+            "{name}: ok, {} applied revision{} match their files",
+            insp.rows.len(),
+            if insp.rows.len() == 1 { "" } else { "s" }
+        ));
         if !doc.pending.is_empty() {
             s.push_str(&format!(" ({} pending)", doc.pending.len()));
         }
@@ -181,7 +229,12 @@ fn verify_text(name: &str, doc: &VerifyDoc, insp: &Inspection) -> String {
     } else {
         s.push_str(&format!("{name}: FAILED\n"));
     }
-    for (label, ids) in [("changed", &doc.changed), ("missing", &doc.missing), ("unknown", &doc.unknown), ("dirty", &doc.dirty)] {
+    for (label, ids) in [
+        ("changed", &doc.changed),
+        ("missing", &doc.missing),
+        ("unknown", &doc.unknown),
+        ("dirty", &doc.dirty),
+    ] {
         for id in ids {
             s.push_str(&format!("  {label:8} {id}\n"));
         }
@@ -197,11 +250,20 @@ fn state_of(l: &Looked<'_>) -> (String, Vec<String>) {
     let insp = match &l.result {
         Ok(i) => i,
         Err(e) => {
-            let state = if exit::category(e) == Category::Unavailable { "unreachable" } else { "error" };
+            let state = if exit::category(e) == Category::Unavailable {
+                "unreachable"
+            } else {
+                "error"
+            };
             return (state.to_owned(), vec![format!("{e:#}")]);
         }
     };
-    let issues: Vec<String> = insp.state.issues.iter().map(|i| i.render(&l.db.name)).collect();
+    let issues: Vec<String> = insp
+        .state
+        .issues
+        .iter()
+        .map(|i| i.render(&l.db.name))
+        .collect();
     let has = |f: fn(&StateIssue) -> bool| insp.state.issues.iter().any(f);
     let state = if has(|i| matches!(i, StateIssue::Dirty { .. })) {
         "dirty".to_owned()
@@ -231,7 +293,11 @@ fn report_errors(ctx: &Context, looked: &[Looked<'_>]) {
             }
             Ok(insp) => {
                 for issue in &insp.state.issues {
-                    ctx.printer.warn(&format!("database `{}`: {}", l.db.name, issue.render(&l.db.name)));
+                    ctx.printer.warn(&format!(
+                        "database `{}`: {}",
+                        l.db.name,
+                        issue.render(&l.db.name)
+                    ));
                 }
             }
         }
@@ -239,5 +305,9 @@ fn report_errors(ctx: &Context, looked: &[Looked<'_>]) {
 }
 
 fn list_or(items: &[String], empty: &str) -> String {
-    if items.is_empty() { empty.to_owned() } else { items.join(" ") }
+    if items.is_empty() {
+        empty.to_owned()
+    } else {
+        items.join(" ")
+    }
 }

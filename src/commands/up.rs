@@ -6,7 +6,7 @@ use anyhow::Result;
 use futures_util::future::join_all;
 
 use crate::cli::{DownArgs, UpArgs};
-use crate::commands::online::{self, Prepared, on_driver};
+use crate::commands::online::{self, Prepared};
 use crate::context::{Context, Project};
 use crate::engine::{self, Failure, Job, Outcome, Report};
 use crate::exit::{self, Category};
@@ -23,17 +23,28 @@ pub(crate) async fn run_up(ctx: &Context, project: &Project, args: UpArgs) -> Re
     let progress = progress(ctx);
     let mut results: BTreeMap<String, Outcome> = BTreeMap::new();
     for wave in project.waves(&names) {
-        let runs = wave.iter().filter_map(|name| prepared.iter().find(|p| &p.name == name)).map(|db| {
-            let blocked = blocked_by(project, &db.name, &results);
-            let job = Job { db: &db.name, graph: &db.graph, settings: &settings, progress: &progress };
-            let target = &target;
-            async move {
-                if let Some(dep) = blocked {
-                    return (db.name.clone(), Outcome::Skipped(dep));
+        let runs = wave
+            .iter()
+            .filter_map(|name| prepared.iter().find(|p| &p.name == name))
+            .map(|db| {
+                let blocked = blocked_by(project, &db.name, &results);
+                let job = Job {
+                    db: &db.name,
+                    graph: &db.graph,
+                    settings: &settings,
+                    progress: &progress,
+                };
+                let target = &target;
+                async move {
+                    if let Some(dep) = blocked {
+                        return (db.name.clone(), Outcome::Skipped(dep));
+                    }
+                    (
+                        db.name.clone(),
+                        Outcome::Ran(up_one(db, &job, target, args.dry_run, wait).await),
+                    )
                 }
-                (db.name.clone(), Outcome::Ran(up_one(db, &job, target, args.dry_run, wait).await))
-            }
-        });
+            });
         results.extend(join_all(runs).await);
     }
     let category = report(ctx, &prepared, &results, args.dry_run);
@@ -43,41 +54,89 @@ pub(crate) async fn run_up(ctx: &Context, project: &Project, args: UpArgs) -> Re
     Ok(category)
 }
 
-pub(crate) async fn run_down(ctx: &Context, project: &Project, args: &DownArgs) -> Result<Category> {
+pub(crate) async fn run_down(
+    ctx: &Context,
+    project: &Project,
+    args: &DownArgs,
+) -> Result<Category> {
     let target: Target = args.to.parse()?;
     let prepared = online::prepare(ctx, project, std::slice::from_ref(&args.db))?;
     let settings = online::run_settings(ctx, project);
     let progress = progress(ctx);
     let mut results = BTreeMap::new();
     for db in &prepared {
-        let job = Job { db: &db.name, graph: &db.graph, settings: &settings, progress: &progress };
+        let job = Job {
+            db: &db.name,
+            graph: &db.graph,
+            settings: &settings,
+            progress: &progress,
+        };
         let wait = online::wait(project, args.wait);
         let outcome = match online::connect(db, wait, true).await {
-            Ok(conn) => on_driver!(conn, |d| engine::down(&mut d, &job, &target, args.dry_run).await),
-            Err(error) => Err(Failure { report: Report::default(), error }),
+            Ok(conn) => {
+                online::session(conn, async |d| {
+                    engine::down(d, &job, &target, args.dry_run).await
+                })
+                .await
+            }
+            Err(error) => Err(Failure {
+                report: Report::default(),
+                error,
+            }),
         };
         results.insert(db.name.clone(), Outcome::Ran(outcome));
     }
     Ok(report(ctx, &prepared, &results, args.dry_run))
 }
 
-async fn up_one(db: &Prepared, job: &Job<'_>, target: &Target, dry_run: bool, wait: std::time::Duration) -> Result<Report, Failure> {
-    let conn = online::connect(db, wait, !dry_run).await.map_err(|error| Failure { report: Report::default(), error })?;
-    on_driver!(conn, |d| engine::up(&mut d, job, target, dry_run).await)
+async fn up_one(
+    db: &Prepared,
+    job: &Job<'_>,
+    target: &Target,
+    dry_run: bool,
+    wait: std::time::Duration,
+) -> Result<Report, Failure> {
+    let conn = online::connect(db, wait, !dry_run)
+        .await
+        .map_err(|error| Failure {
+            report: Report::default(),
+            error,
+        })?;
+    online::session(conn, async |d| engine::up(d, job, target, dry_run).await).await
 }
 
 /// The first database that `name` must come after and that did not succeed.
-fn blocked_by(project: &Project, name: &str, results: &BTreeMap<String, Outcome>) -> Option<String> {
+fn blocked_by(
+    project: &Project,
+    name: &str,
+    results: &BTreeMap<String, Outcome>,
+) -> Option<String> {
     let db = project.database(name).ok()?;
-    db.after.iter().find(|dep| matches!(results.get(dep.as_str()), Some(Outcome::Skipped(_) | Outcome::Ran(Err(_))))).cloned()
+    db.after
+        .iter()
+        .find(|dep| {
+            matches!(
+                results.get(dep.as_str()),
+                Some(Outcome::Skipped(_) | Outcome::Ran(Err(_)))
+            )
+        })
+        .cloned()
 }
 
 fn progress(ctx: &Context) -> Progress {
-    Progress::new(!ctx.printer.quiet && !ctx.printer.is_json(), ctx.printer.stderr_tty)
+    Progress::new(
+        !ctx.printer.quiet && !ctx.printer.is_json(),
+        ctx.printer.stderr_tty,
+    )
 }
 
 /// Prints every database's result and returns the worst exit category.
-fn report(ctx: &Context, prepared: &[Prepared], results: &BTreeMap<String, Outcome>, dry_run: bool) -> Category {
+fn report(
+    ctx: &Context,
+    prepared: &[Prepared],
+    results: &BTreeMap<String, Outcome>,
+    dry_run: bool,
+) -> Category {
     let mut worst = Category::Success;
     for (name, outcome) in results {
         match outcome {
@@ -85,12 +144,21 @@ fn report(ctx: &Context, prepared: &[Prepared], results: &BTreeMap<String, Outco
             Outcome::Ran(Err(f)) => {
                 worst = worst.worst(exit::category(&f.error));
                 f.report.warnings.iter().for_each(|w| ctx.printer.warn(w));
-                let mut causes: Vec<String> = f.error.chain().skip(1).map(ToString::to_string).collect();
+                let mut causes: Vec<String> =
+                    f.error.chain().skip(1).map(ToString::to_string).collect();
                 causes.dedup();
                 ctx.printer.error(&f.error.to_string(), &causes, None);
                 if !f.report.done.is_empty() {
-                    let ids: Vec<String> = f.report.done.iter().map(|d| d.revision.to_string()).collect();
-                    ctx.printer.note(&format!("database `{name}`: committed before the failure: {}", ids.join(", ")));
+                    let ids: Vec<String> = f
+                        .report
+                        .done
+                        .iter()
+                        .map(|d| d.revision.to_string())
+                        .collect();
+                    ctx.printer.note(&format!(
+                        "database `{name}`: committed before the failure: {}",
+                        ids.join(", ")
+                    ));
                 }
             }
             Outcome::Skipped(dep) => {
@@ -99,13 +167,17 @@ fn report(ctx: &Context, prepared: &[Prepared], results: &BTreeMap<String, Outco
             }
         }
     }
-    let graphs: BTreeMap<&str, &crate::graph::Graph> = prepared.iter().map(|p| (p.name.as_str(), &p.graph)).collect();
+    let graphs: BTreeMap<&str, &crate::graph::Graph> = prepared
+        .iter()
+        .map(|p| (p.name.as_str(), &p.graph))
+        .collect();
     if dry_run {
         ctx.printer.json(&run_report::plan_json(results, &graphs));
         ctx.printer.text(&run_report::plan_text(results, &graphs));
     } else {
         ctx.printer.json(&run_report::result_json(results));
-        ctx.printer.text(&run_report::result_text(results, ctx.printer.stdout_tty));
+        ctx.printer
+            .text(&run_report::result_text(results, ctx.printer.stdout_tty));
     }
     worst
 }
@@ -113,7 +185,9 @@ fn report(ctx: &Context, prepared: &[Prepared], results: &BTreeMap<String, Outco
 /// Replaces this process with the command after `--`, so that it receives
 /// the platform's signals directly.
 fn exec(cmd: &[std::ffi::OsString]) -> Result<Category> {
-    let Some((program, args)) = cmd.split_first() else { return Ok(Category::Success) };
+    let Some((program, args)) = cmd.split_first() else {
+        return Ok(Category::Success);
+    };
     let mut command = std::process::Command::new(program);
     command.args(args);
     #[cfg(unix)]
@@ -125,6 +199,10 @@ fn exec(cmd: &[std::ffi::OsString]) -> Result<Category> {
     #[cfg(not(unix))]
     {
         let status = command.status()?;
-        Ok(if status.success() { Category::Success } else { Category::Failed })
+        Ok(if status.success() {
+            Category::Success
+        } else {
+            Category::Failed
+        })
     }
 }

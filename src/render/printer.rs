@@ -44,7 +44,7 @@ impl Printer {
         Self {
             format: args.format,
             quiet: args.quiet,
-            verbose: args.verbose,
+            verbose: args.verbosity,
             color,
             stdout_tty: stdout_tty && args.color != ColorChoice::Never && !no_color_env
                 || args.color == ColorChoice::Always,
@@ -68,16 +68,18 @@ impl Printer {
 
     /// From now on, every output is scrubbed of this URL's password.
     pub fn add_secret(&self, url: &DbUrl) {
-        if url.password().is_some() {
-            if let Ok(mut s) = self.secrets.lock() {
-                s.push(url.clone());
-            }
+        if url.password().is_some()
+            && let Ok(mut s) = self.secrets.lock()
+        {
+            s.push(url.clone());
         }
     }
 
     /// `text` with every known password replaced.
     pub fn scrub(&self, text: &str) -> String {
-        let Ok(secrets) = self.secrets.lock() else { return text.to_owned() };
+        let Ok(secrets) = self.secrets.lock() else {
+            return text.to_owned();
+        };
         secrets.iter().fold(text.to_owned(), |t, url| url.scrub(&t))
     }
 
@@ -101,7 +103,10 @@ impl Printer {
 
     /// Writes a text result to stdout whatever the format (e.g. `sql`, `graph`).
     pub fn raw(&self, text: &str) {
-        let text = self.scrub(text);
+        let mut text = self.scrub(text);
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes());
         let _ = out.flush();

@@ -19,23 +19,32 @@ pub struct Progress {
 impl Progress {
     pub fn new(enabled: bool, terminal: bool) -> Self {
         let bars = (enabled && terminal).then(|| {
-            (MultiProgress::with_draw_target(ProgressDrawTarget::stderr()), Mutex::new(BTreeMap::new()))
+            (
+                MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+                Mutex::new(BTreeMap::new()),
+            )
         });
         Self { enabled, bars }
     }
 
     pub fn silent() -> Self {
-        Self { enabled: false, bars: None }
+        Self {
+            enabled: false,
+            bars: None,
+        }
     }
 
     /// A database starts a plan of `total` steps.
     pub fn begin(&self, db: &str, total: usize) {
-        let Some((multi, map)) = &self.bars else { return };
+        let Some((multi, map)) = &self.bars else {
+            return;
+        };
         if total < 2 {
             return;
         }
         let bar = multi.add(ProgressBar::new(total as u64));
-        if let Ok(style) = ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len} {msg}") {
+        if let Ok(style) = ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len} {msg}")
+        {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_prefix(db.to_owned());
@@ -55,7 +64,12 @@ impl Progress {
             return;
         }
         let verb = if up { "applied" } else { "reverted" };
-        let line = format!("{db}: {verb} {} {} ({})", rev.id, rev.message, format_duration(took));
+        let line = format!(
+            "{db}: {verb} {} {} ({})",
+            rev.id,
+            rev.message,
+            format_duration(took)
+        );
         match (&self.bars, self.bar(db)) {
             (Some((multi, _)), Some(bar)) => {
                 let _ = multi.println(&line);
@@ -90,5 +104,9 @@ impl Progress {
 /// `12 ms`, `1.5 s`
 pub fn format_duration(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms < 1000 { format!("{ms} ms") } else { format!("{:.1} s", d.as_secs_f64()) }
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
 }

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::graph::Graph;
 use crate::engine::Outcome;
+use crate::graph::Graph;
 use crate::render::progress::format_duration;
 use crate::render::table;
 
@@ -43,14 +43,26 @@ pub struct AppliedStep {
     pub duration_ms: u128,
 }
 
-pub fn plan_json(results: &BTreeMap<String, Outcome>, dbs: &BTreeMap<&str, &Graph>) -> BTreeMap<String, PlanDoc> {
+pub fn plan_json(
+    results: &BTreeMap<String, Outcome>,
+    dbs: &BTreeMap<&str, &Graph>,
+) -> BTreeMap<String, PlanDoc> {
     results
         .iter()
         .map(|(name, outcome)| {
             let doc = match outcome {
-                Outcome::Ran(Ok(r)) => PlanDoc { pending: steps(&r.planned, dbs.get(name.as_str())), error: None },
-                Outcome::Ran(Err(f)) => PlanDoc { pending: Vec::new(), error: Some(format!("{:#}", f.error)) },
-                Outcome::Skipped(dep) => PlanDoc { pending: Vec::new(), error: Some(format!("skipped: `{dep}` did not succeed")) },
+                Outcome::Ran(Ok(r)) => PlanDoc {
+                    pending: steps(&r.planned, dbs.get(name.as_str())),
+                    error: None,
+                },
+                Outcome::Ran(Err(f)) => PlanDoc {
+                    pending: Vec::new(),
+                    error: Some(format!("{:#}", f.error)),
+                },
+                Outcome::Skipped(dep) => PlanDoc {
+                    pending: Vec::new(),
+                    error: Some(format!("skipped: `{dep}` did not succeed")),
+                },
             };
             (name.clone(), doc)
         })
@@ -72,14 +84,25 @@ fn steps(ids: &[crate::revision::RevisionId], graph: Option<&&Graph>) -> Vec<Pla
 pub fn plan_text(results: &BTreeMap<String, Outcome>, dbs: &BTreeMap<&str, &Graph>) -> String {
     let mut s = String::new();
     for (name, outcome) in results {
-        let Outcome::Ran(Ok(r)) = outcome else { continue };
+        let Outcome::Ran(Ok(r)) = outcome else {
+            continue;
+        };
         if r.planned.is_empty() {
             let _ = writeln!(s, "{name}: nothing to do");
             continue;
         }
-        let _ = writeln!(s, "{name}: would run {} revision{}:", r.planned.len(), plural(r.planned.len()));
+        let _ = writeln!(
+            s,
+            "{name}: would run {} revision{}:",
+            r.planned.len(),
+            plural(r.planned.len())
+        );
         for step in steps(&r.planned, dbs.get(name.as_str())) {
-            let tx = if step.transaction { "" } else { "  [no transaction]" };
+            let tx = if step.transaction {
+                ""
+            } else {
+                "  [no transaction]"
+            };
             let _ = writeln!(s, "  {}  {}{tx}", step.revision, step.message);
         }
     }
@@ -93,17 +116,37 @@ pub fn result_json(results: &BTreeMap<String, Outcome>) -> BTreeMap<String, Resu
             let doc = match outcome {
                 Outcome::Ran(Ok(r)) => ResultDoc {
                     status: "ok",
-                    applied: r.done.iter().map(|d| AppliedStep { revision: d.revision.to_string(), duration_ms: d.duration.as_millis() }).collect(),
+                    applied: r
+                        .done
+                        .iter()
+                        .map(|d| AppliedStep {
+                            revision: d.revision.to_string(),
+                            duration_ms: d.duration.as_millis(),
+                        })
+                        .collect(),
                     current: r.current.clone(),
                     error: None,
                 },
                 Outcome::Ran(Err(f)) => ResultDoc {
                     status: "failed",
-                    applied: f.report.done.iter().map(|d| AppliedStep { revision: d.revision.to_string(), duration_ms: d.duration.as_millis() }).collect(),
+                    applied: f
+                        .report
+                        .done
+                        .iter()
+                        .map(|d| AppliedStep {
+                            revision: d.revision.to_string(),
+                            duration_ms: d.duration.as_millis(),
+                        })
+                        .collect(),
                     current: Vec::new(),
                     error: Some(format!("{:#}", f.error)),
                 },
-                Outcome::Skipped(dep) => ResultDoc { status: "skipped", applied: Vec::new(), current: Vec::new(), error: Some(format!("`{dep}` did not succeed")) },
+                Outcome::Skipped(dep) => ResultDoc {
+                    status: "skipped",
+                    applied: Vec::new(),
+                    current: Vec::new(),
+                    error: Some(format!("`{dep}` did not succeed")),
+                },
             };
             (name.clone(), doc)
         })
@@ -120,12 +163,25 @@ pub fn result_text(results: &BTreeMap<String, Outcome>, tty: bool) -> String {
                 let what = if r.done.is_empty() {
                     r.note.clone().unwrap_or_else(|| "nothing to do".to_owned())
                 } else {
-                    format!("{} revision{} ({})", r.done.len(), plural(r.done.len()), format_duration(took))
+                    format!(
+                        "{} revision{} ({})",
+                        r.done.len(),
+                        plural(r.done.len()),
+                        format_duration(took)
+                    )
                 };
                 vec![name.clone(), "ok".to_owned(), what]
             }
-            Outcome::Ran(Err(f)) => vec![name.clone(), "FAILED".to_owned(), format!("{} committed before the failure", f.report.done.len())],
-            Outcome::Skipped(dep) => vec![name.clone(), "SKIPPED".to_owned(), format!("`{dep}` did not succeed")],
+            Outcome::Ran(Err(f)) => vec![
+                name.clone(),
+                "FAILED".to_owned(),
+                format!("{} committed before the failure", f.report.done.len()),
+            ],
+            Outcome::Skipped(dep) => vec![
+                name.clone(),
+                "SKIPPED".to_owned(),
+                format!("`{dep}` did not succeed"),
+            ],
         })
         .collect();
     table::render(&["database", "result", "details"], &rows, tty)

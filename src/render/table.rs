@@ -6,9 +6,11 @@ use comfy_table::{ContentArrangement, Table, presets};
 pub fn render(headers: &[&str], rows: &[Vec<String>], tty: bool) -> String {
     let mut table = Table::new();
     if tty {
-        table.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+        table
+            .load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic);
     } else {
-        table.load_preset(presets::NOTHING);
+        table.load_style(presets::NOTHING);
     }
     table.set_header(headers.iter().map(|h| h.to_uppercase()));
     for row in rows {
@@ -16,7 +18,10 @@ pub fn render(headers: &[&str], rows: &[Vec<String>], tty: bool) -> String {
     }
     let text = table.to_string();
     // Plain tables pad with a leading space per column; trim line ends for stable output.
-    text.lines().map(str::trim_end).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -25,7 +30,14 @@ mod tests {
 
     #[test]
     fn plain_tables_align_columns_without_borders() {
-        let out = render(&["database", "state"], &[vec!["core".into(), "ok".into()], vec!["ai".into(), "pending".into()]], false);
+        let out = render(
+            &["database", "state"],
+            &[
+                vec!["core".into(), "ok".into()],
+                vec!["ai".into(), "pending".into()],
+            ],
+            false,
+        );
         assert!(!out.contains('│') && !out.contains('|'));
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.len(), 3);

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The project's test command (README "Run the tests"; CI runs exactly this).
+# Formatting and lints first (cheap), then every test against a real
+# PostgreSQL server that scripts/with-postgres.sh provides when
+# MIGRATE_TEST_POSTGRES_URL is not set, and real SQLite files.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo fmt --check
+cargo clippy --locked --all-targets -- -D warnings
+exec bash scripts/with-postgres.sh cargo test --locked

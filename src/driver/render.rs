@@ -1,0 +1,277 @@
+//! SQL text built from names and values: identifier and literal quoting, the
+//! version table's DDL, and the scripts `migrate sql` prints for offline use.
+//!
+//! Pure. At run time every value is bound; literals are quoted only in the
+//! printed scripts, by [`quote_literal`].
+
+use super::{Dialect, NewRow, VersionTable};
+use crate::revision::Revision;
+
+/// The column list of a version-table insert (SPEC §4, plus `dirty`).
+pub(crate) const INSERT_COLUMNS: &str =
+    "revision, parents, message, checksum, duration_ms, applied_by, method, dirty";
+
+/// `name` as a quoted identifier: `"..."` with inner quotes doubled (both dialects).
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `value` as a string literal. PostgreSQL gets an `E'...'` literal when the
+/// value has a backslash, so it reads the same whatever
+/// `standard_conforming_strings` is. NUL characters, which neither database
+/// stores in text, are dropped.
+pub fn quote_literal(dialect: Dialect, value: &str) -> String {
+    let value = value.replace('\0', "").replace('\'', "''");
+    if dialect == Dialect::Postgres && value.contains('\\') {
+        format!("E'{}'", value.replace('\\', "\\\\"))
+    } else {
+        format!("'{value}'")
+    }
+}
+
+/// The version table's name as used in statements: schema-qualified on
+/// PostgreSQL (`public` by default, so a body's `SET search_path` cannot
+/// redirect the bookkeeping), bare on SQLite.
+pub(crate) fn table_name(dialect: Dialect, table: &VersionTable) -> String {
+    match dialect {
+        Dialect::Postgres => format!(
+            "{}.{}",
+            quote_ident(table.schema_or_public()),
+            quote_ident(&table.name)
+        ),
+        Dialect::Sqlite => quote_ident(&table.name),
+    }
+}
+
+/// `CREATE TABLE IF NOT EXISTS` for the version table (SPEC §4 columns plus
+/// `dirty`), preceded on PostgreSQL by `CREATE SCHEMA IF NOT EXISTS` when a
+/// schema is configured.
+pub fn render_create_table_sql(dialect: Dialect, table: &VersionTable) -> String {
+    let schema = match (dialect, table.schema.as_deref()) {
+        (Dialect::Postgres, Some(s)) => create_schema_sql(s),
+        _ => String::new(),
+    };
+    schema + &create_table_sql(dialect, table)
+}
+
+/// `CREATE SCHEMA IF NOT EXISTS`, which PostgreSQL refuses to users without
+/// `CREATE` on the database even when the schema exists: run it only when
+/// the schema is missing.
+pub(crate) fn create_schema_sql(schema: &str) -> String {
+    format!("CREATE SCHEMA IF NOT EXISTS {};\n", quote_ident(schema))
+}
+
+/// The version table's `CREATE TABLE IF NOT EXISTS` alone.
+pub(crate) fn create_table_sql(dialect: Dialect, table: &VersionTable) -> String {
+    let name = table_name(dialect, table);
+    let (applied_at, duration, dirty) = match dialect {
+        Dialect::Postgres => (
+            "timestamptz NOT NULL DEFAULT now()",
+            "bigint",
+            "boolean NOT NULL DEFAULT false",
+        ),
+        Dialect::Sqlite => (
+            "text NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            "integer",
+            "integer NOT NULL DEFAULT 0",
+        ),
+    };
+    format!(
+        "CREATE TABLE IF NOT EXISTS {name} (\n    \
+         revision text PRIMARY KEY NOT NULL,\n    \
+         parents text NOT NULL DEFAULT '',\n    \
+         message text NOT NULL DEFAULT '',\n    \
+         checksum text NOT NULL DEFAULT '',\n    \
+         applied_at {applied_at},\n    \
+         duration_ms {duration} NOT NULL DEFAULT 0,\n    \
+         applied_by text NOT NULL DEFAULT '',\n    \
+         method text NOT NULL DEFAULT 'up',\n    \
+         dirty {dirty}\n);\n"
+    )
+}
+
+/// The script that applies `rev` and records `row`: `BEGIN`, the body,
+/// the version-row insert, `COMMIT`; for a `transaction off` revision a
+/// comment says so and there is no `BEGIN`/`COMMIT`.
+pub fn render_apply_sql(
+    dialect: Dialect,
+    table: &VersionTable,
+    rev: &Revision,
+    row: &NewRow,
+) -> String {
+    let q = |v: &str| quote_literal(dialect, v);
+    let insert = format!(
+        "INSERT INTO {} ({INSERT_COLUMNS}) VALUES ({}, {}, {}, {}, 0, {}, {}, {});\n",
+        table_name(dialect, table),
+        q(&row.revision),
+        q(&row.parents_text()),
+        q(&row.message),
+        q(&row.checksum),
+        q(&row.applied_by),
+        q(&row.method),
+        if dialect == Dialect::Postgres {
+            "false"
+        } else {
+            "0"
+        },
+    );
+    script(rev, "up", &rev.up, &insert)
+}
+
+/// The script that reverts `rev` (its `down` body and the row delete), or
+/// `None` when the revision is irreversible.
+pub fn render_revert_sql(dialect: Dialect, table: &VersionTable, rev: &Revision) -> Option<String> {
+    let down = rev.down.as_deref()?;
+    let delete = format!(
+        "DELETE FROM {} WHERE revision = {};\n",
+        table_name(dialect, table),
+        quote_literal(dialect, rev.id.as_str())
+    );
+    Some(script(rev, "down", down, &delete))
+}
+
+fn script(rev: &Revision, section: &str, body: &str, bookkeeping: &str) -> String {
+    let message = rev.message.replace(['\r', '\n'], " ");
+    let mut out = format!("-- revision {} ({section}): {message}\n", rev.id);
+    if rev.transactional {
+        out.push_str("BEGIN;\n");
+    } else {
+        out.push_str("-- transaction off: each statement runs on its own, outside a transaction\n");
+    }
+    out.push_str(&terminated(body));
+    out.push_str(bookkeeping);
+    if rev.transactional {
+        out.push_str("COMMIT;\n");
+    }
+    out
+}
+
+/// `body` ending in `;` and a newline, so that what follows it is a new
+/// statement even after a last statement with no `;` or a trailing `--`
+/// comment (SPEC §2).
+pub(crate) fn terminated(body: &str) -> String {
+    let trimmed = body.trim_end();
+    if trimmed.is_empty() {
+        String::new()
+    } else if trimmed.ends_with(';') {
+        format!("{trimmed}\n")
+    } else {
+        format!("{trimmed}\n;\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::revision::RevisionId;
+    use std::path::PathBuf;
+
+    fn rev(transactional: bool, up: &str, down: Option<&str>) -> Revision {
+        Revision {
+            id: RevisionId::new("a1").unwrap(),
+            parents: vec![],
+            depends_on: vec![],
+            labels: vec![],
+            message: "it's new".into(),
+            created: None,
+            transactional,
+            up: up.into(),
+            down: down.map(str::to_owned),
+            checksum: "abc".into(),
+            path: PathBuf::from("a1.sql"),
+            up_line: 3,
+            down_line: None,
+        }
+    }
+
+    fn row() -> NewRow {
+        NewRow {
+            revision: "a1".into(),
+            parents: vec!["p1".into(), "p2".into()],
+            message: "it's new".into(),
+            checksum: "abc".into(),
+            applied_by: "migrate 0.1.0 me@host".into(),
+            method: "up".into(),
+        }
+    }
+
+    #[test]
+    fn identifiers_double_their_quotes() {
+        assert_eq!(quote_ident("_migrate_core"), "\"_migrate_core\"");
+        assert_eq!(quote_ident("we\"ird"), "\"we\"\"ird\"");
+    }
+
+    #[test]
+    fn literals_are_quoted_per_dialect() {
+        assert_eq!(quote_literal(Dialect::Postgres, "it's"), "'it''s'");
+        assert_eq!(quote_literal(Dialect::Postgres, r"a\b'"), r"E'a\\b'''");
+        assert_eq!(quote_literal(Dialect::Sqlite, r"a\b'"), r"'a\b'''");
+        assert_eq!(quote_literal(Dialect::Sqlite, "x\0y"), "'xy'");
+    }
+
+    #[test]
+    fn table_is_schema_qualified_on_postgres_only() {
+        let t = VersionTable::new(None, "_migrate_core");
+        assert_eq!(
+            table_name(Dialect::Postgres, &t),
+            "\"public\".\"_migrate_core\""
+        );
+        assert_eq!(table_name(Dialect::Sqlite, &t), "\"_migrate_core\"");
+        let ddl = render_create_table_sql(Dialect::Postgres, &VersionTable::new(Some("m"), "v"));
+        assert!(ddl.starts_with(
+            "CREATE SCHEMA IF NOT EXISTS \"m\";\nCREATE TABLE IF NOT EXISTS \"m\".\"v\""
+        ));
+    }
+
+    #[test]
+    fn apply_script_wraps_an_unterminated_body_in_a_transaction() {
+        let t = VersionTable::new(None, "_migrate_core");
+        let sql = render_apply_sql(
+            Dialect::Postgres,
+            &t,
+            &rev(true, "SELECT 1 -- done", None),
+            &row(),
+        );
+        assert_eq!(
+            sql,
+            "-- revision a1 (up): it's new\nBEGIN;\nSELECT 1 -- done\n;\n\
+             INSERT INTO \"public\".\"_migrate_core\" (revision, parents, message, checksum, duration_ms, applied_by, method, dirty) \
+             VALUES ('a1', 'p1 p2', 'it''s new', 'abc', 0, 'migrate 0.1.0 me@host', 'up', false);\nCOMMIT;\n"
+        );
+    }
+
+    #[test]
+    fn transaction_off_script_has_no_transaction() {
+        let t = VersionTable::new(None, "v");
+        let sql = render_apply_sql(
+            Dialect::Sqlite,
+            &t,
+            &rev(false, "SELECT 1;\n", None),
+            &row(),
+        );
+        assert!(sql.contains("-- transaction off"));
+        assert!(!sql.contains("BEGIN") && !sql.contains("COMMIT"));
+        assert!(sql.contains("SELECT 1;\nINSERT INTO \"v\""));
+    }
+
+    #[test]
+    fn revert_script_deletes_the_row_or_is_none() {
+        let t = VersionTable::new(None, "v");
+        let sql = render_revert_sql(Dialect::Postgres, &t, &rev(true, "", Some("DROP TABLE x;")))
+            .unwrap();
+        assert!(sql.contains(
+            "BEGIN;\nDROP TABLE x;\nDELETE FROM \"public\".\"v\" WHERE revision = 'a1';\nCOMMIT;\n"
+        ));
+        assert_eq!(
+            render_revert_sql(Dialect::Postgres, &t, &rev(true, "", None)),
+            None
+        );
+    }
+
+    #[test]
+    fn terminated_adds_a_statement_end_only_when_needed() {
+        assert_eq!(terminated("SELECT 1;  \n\n"), "SELECT 1;\n");
+        assert_eq!(terminated("SELECT 1"), "SELECT 1\n;\n");
+        assert_eq!(terminated("  \n"), "");
+    }
+}

@@ -1,0 +1,178 @@
+//! Applying and reverting transactional revisions.
+
+use std::time::Duration;
+
+use migrate::driver::{ApplyOptions, Dialect, Driver};
+
+use crate::harness::{rev, row};
+
+const NO_LIMITS: ApplyOptions = ApplyOptions {
+    lock_timeout: None,
+    statement_timeout: None,
+};
+
+driver_test!(apply_then_revert_round_trip, |db| {
+    let mut d = db.connect().await;
+    d.ensure_version_table().await.unwrap();
+    let a = rev(
+        "a1",
+        "CREATE TABLE items (id int primary key, name text);\nINSERT INTO items VALUES (1, 'one');\n",
+        Some("DROP TABLE items;\n"),
+    );
+    let mut b = rev("b2", "ALTER TABLE items ADD COLUMN note text;", Some("ALTER TABLE items DROP COLUMN note;"));
+    b.parents = vec![a.id.clone()];
+    d.apply(&a, &row(&a), &NO_LIMITS).await.unwrap();
+    d.apply(&b, &row(&b), &NO_LIMITS).await.unwrap();
+
+    let rows = d.read_versions().await.unwrap().unwrap();
+    let ids: Vec<&str> = rows.iter().map(|r| r.revision.as_str()).collect();
+    assert_eq!(ids, ["a1", "b2"]);
+    let rb = &rows[1];
+    assert_eq!(rb.parents, ["a1"]);
+    assert_eq!(rb.message, "revision b2");
+    assert_eq!(rb.checksum, "sum-b2");
+    assert_eq!(rb.applied_by, "migrate test user@host");
+    assert_eq!(rb.method, "up");
+    assert!(!rb.dirty);
+    assert!(rb.duration_ms >= 0);
+    // UTC, ISO 8601: 2025-11-01T09:30:00.123Z (SQLite) or .123456Z (PostgreSQL)
+    let t = &rb.applied_at;
+    assert!(t.len() >= 24 && &t[4..5] == "-" && &t[10..11] == "T" && t.ends_with('Z'), "{t}");
+
+    d.revert(&b, &NO_LIMITS).await.unwrap();
+    d.revert(&a, &NO_LIMITS).await.unwrap();
+    assert!(!db.has_table("items").await);
+    assert_eq!(db.version_rows().await, Vec::<String>::new());
+    d.close().await.unwrap();
+});
+
+driver_test!(bodies_run_as_written, |db| {
+    let mut d = db.connect().await;
+    d.ensure_version_table().await.unwrap();
+    // A `;` inside a string, a routine whose body holds `;`, no final `;`,
+    // and a trailing `--` comment with no newline.
+    let body = match db.dialect {
+        Dialect::Postgres => {
+            "CREATE TABLE notes (body text);\n\
+             INSERT INTO notes VALUES ('semi; colon');\n\
+             CREATE FUNCTION add_one(i int) RETURNS int AS $$\n\
+             BEGIN\n  RETURN i + 1;\nEND;\n$$ LANGUAGE plpgsql;\n\
+             INSERT INTO notes VALUES (add_one(41)::text) -- the answer"
+        }
+        Dialect::Sqlite => {
+            "CREATE TABLE notes (body text);\n\
+             INSERT INTO notes VALUES ('semi; colon');\n\
+             CREATE TRIGGER shout AFTER INSERT ON notes WHEN new.body = 'x' BEGIN\n\
+               UPDATE notes SET body = 'X;' WHERE body = 'x';\nEND;\n\
+             INSERT INTO notes VALUES ('x');\n\
+             INSERT INTO notes VALUES ('42') -- the answer"
+        }
+    };
+    let r = rev("c3", body, Some("DROP TABLE notes"));
+    d.apply(&r, &row(&r), &NO_LIMITS).await.unwrap();
+    let mut notes = db.strings("SELECT body FROM notes").await;
+    notes.sort();
+    let expected: &[&str] = match db.dialect {
+        Dialect::Postgres => &["42", "semi; colon"],
+        Dialect::Sqlite => &["42", "X;", "semi; colon"],
+    };
+    assert_eq!(notes, expected);
+    assert_eq!(db.version_rows().await, ["c3:0"]);
+    // The down section, too, ends without `;`.
+    d.revert(&r, &NO_LIMITS).await.unwrap();
+    assert!(!db.has_table("notes").await);
+    d.close().await.unwrap();
+});
+
+driver_test!(a_failing_revision_leaves_neither_table_nor_row, |db| {
+    let mut d = db.connect().await;
+    d.ensure_version_table().await.unwrap();
+    let bad = rev(
+        "d4",
+        "CREATE TABLE half (x int);\nINSERT INTO missing_table VALUES (1);\n",
+        None,
+    );
+    let err = d.apply(&bad, &row(&bad), &NO_LIMITS).await.unwrap_err();
+    assert_eq!(err.revision, "d4");
+    assert!(!err.dirty);
+    assert!(err.message.contains("missing_table"), "{}", err.message);
+    if db.dialect == Dialect::Postgres {
+        // PostgreSQL says where: the second statement, on the file's line 7.
+        assert_eq!(err.statement_index, Some(1));
+        assert_eq!(err.line, Some(7));
+        assert_eq!(err.statement.as_deref(), Some("INSERT INTO missing_table VALUES (1)"));
+    }
+    assert!(!db.has_table("half").await);
+    assert_eq!(db.version_rows().await, Vec::<String>::new());
+
+    // The connection is still usable.
+    let good = rev("e5", "CREATE TABLE whole (x int);", None);
+    d.apply(&good, &row(&good), &NO_LIMITS).await.unwrap();
+    assert_eq!(db.version_rows().await, ["e5:0"]);
+    d.close().await.unwrap();
+});
+
+driver_test!(a_duplicate_row_rolls_back_the_body, |db| {
+    let mut d = db.connect().await;
+    d.ensure_version_table().await.unwrap();
+    let r = rev("f6", "CREATE TABLE once (x int);", None);
+    d.apply(&r, &row(&r), &NO_LIMITS).await.unwrap();
+    // Same id again with another body: the insert fails, the body is undone.
+    let again = rev("f6", "CREATE TABLE twice (x int);", None);
+    let err = d.apply(&again, &row(&again), &NO_LIMITS).await.unwrap_err();
+    assert!(err.message.contains("version table"), "{}", err.message);
+    assert!(!db.has_table("twice").await);
+    d.close().await.unwrap();
+});
+
+driver_test!(reverting_an_irreversible_revision_fails_cleanly, |db| {
+    let mut d = db.connect().await;
+    d.ensure_version_table().await.unwrap();
+    let r = rev("g7", "CREATE TABLE kept (x int);", None);
+    d.apply(&r, &row(&r), &NO_LIMITS).await.unwrap();
+    let err = d.revert(&r, &NO_LIMITS).await.unwrap_err();
+    assert!(err.message.contains("irreversible"), "{}", err.message);
+    assert!(db.has_table("kept").await);
+    assert_eq!(db.version_rows().await, ["g7:0"]);
+    d.close().await.unwrap();
+});
+
+driver_test!(statement_timeout_applies_to_one_revision_only, |db| {
+    if db.dialect == Dialect::Sqlite {
+        return; // PostgreSQL settings; SQLite ignores them
+    }
+    let mut d = db.connect().await;
+    d.ensure_version_table().await.unwrap();
+    let limits = ApplyOptions {
+        lock_timeout: Some(Duration::from_secs(1)),
+        statement_timeout: Some(Duration::from_millis(200)),
+    };
+    let slow = rev("h8", "CREATE TABLE slow (x int);\nSELECT pg_sleep(5);", None);
+    let start = std::time::Instant::now();
+    let err = d.apply(&slow, &row(&slow), &limits).await.unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(3));
+    assert!(err.message.contains("statement timeout"), "{}", err.message);
+    assert!(!db.has_table("slow").await);
+    // SET LOCAL ended with the transaction: the next revision has no limit.
+    let ok = rev("i9", "SELECT pg_sleep(0.4);", None);
+    d.apply(&ok, &row(&ok), &NO_LIMITS).await.unwrap();
+    d.close().await.unwrap();
+});
+
+driver_test!(a_search_path_change_does_not_move_the_version_table, |db| {
+    if db.dialect == Dialect::Sqlite {
+        return;
+    }
+    let mut d = db.connect().await;
+    d.ensure_version_table().await.unwrap();
+    let r = rev(
+        "j10",
+        "CREATE SCHEMA other;\nCREATE TABLE other._migrate_core (x int);\nSET search_path TO other;",
+        None,
+    );
+    d.apply(&r, &row(&r), &NO_LIMITS).await.unwrap();
+    let rows = d.read_versions().await.unwrap().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].revision, "j10");
+    d.close().await.unwrap();
+});

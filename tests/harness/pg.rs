@@ -1,0 +1,96 @@
+//! A fresh PostgreSQL database per test, after sqlx's testing module.
+//!
+//! The admin URL comes from `MIGRATE_TEST_POSTGRES_URL` (start a throw-away
+//! server with `scripts/with-postgres.sh`). Without it the test is skipped
+//! with a note, except under `CI=true`, where it fails: CI never skips.
+//! `MIGRATE_TEST_KEEP_DB=1` keeps the databases for inspection.
+
+use sha2::{Digest, Sha256};
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use tokio::sync::Semaphore;
+
+/// Caps concurrent admin connections (sqlx caps at 20).
+static ADMIN: Semaphore = Semaphore::const_new(8);
+
+/// A database made for one test; dropped by [`PgTestDb::drop_database`].
+#[derive(Clone, Debug)]
+pub struct PgTestDb {
+    pub name: String,
+    pub url: String,
+    admin_url: String,
+}
+
+/// The admin URL, or `None` (after a note) when tests should be skipped.
+pub fn admin_url() -> Option<String> {
+    match std::env::var("MIGRATE_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!(
+            "MIGRATE_TEST_POSTGRES_URL is not set and CI=true: PostgreSQL tests must run in CI; \
+             wrap the command in scripts/with-postgres.sh"
+        ),
+        _ => {
+            println!(
+                "note: skipping a PostgreSQL test: MIGRATE_TEST_POSTGRES_URL is not set \
+                 (run under scripts/with-postgres.sh)"
+            );
+            None
+        }
+    }
+}
+
+/// `mt_` + a hash of the test's path + the process id: unique per test and
+/// run, at most 63 bytes (PostgreSQL's identifier limit).
+pub fn database_name(test_path: &str) -> String {
+    let hash = Sha256::digest(test_path.as_bytes());
+    let hex: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("mt_{hex}_{}", std::process::id())
+}
+
+/// Creates a fresh database for `test_path`; `None` when skipping.
+pub async fn create(test_path: &str) -> Option<PgTestDb> {
+    let admin_url = admin_url()?;
+    let name = database_name(test_path);
+    let mut url = url::Url::parse(&admin_url).expect("MIGRATE_TEST_POSTGRES_URL is not a URL");
+    url.set_path(&format!("/{name}"));
+    let db = PgTestDb {
+        name,
+        url: url.to_string(),
+        admin_url,
+    };
+    db.admin(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", db.name))
+        .await;
+    db.admin(&format!("CREATE DATABASE {}", db.name)).await;
+    Some(db)
+}
+
+impl PgTestDb {
+    /// Drops the database, ending its sessions, unless `MIGRATE_TEST_KEEP_DB=1`.
+    pub async fn drop_database(&self) {
+        if std::env::var("MIGRATE_TEST_KEEP_DB").is_ok_and(|v| v == "1") {
+            eprintln!("note: kept test database {} ({})", self.name, self.url);
+            return;
+        }
+        self.admin(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+            .await;
+    }
+
+    async fn admin(&self, sql: &str) {
+        let _permit = ADMIN.acquire().await.expect("admin semaphore closed");
+        let mut conn = PgConnection::connect(&self.admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to MIGRATE_TEST_POSTGRES_URL: {e}"));
+        sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let _ = conn.close().await;
+    }
+}
+
+#[test]
+fn database_names_fit_postgres_identifiers() {
+    let a = database_name("integration::driver::apply::round_trip::postgres");
+    assert!(a.len() <= 63, "{a}");
+    assert!(a.starts_with("mt_"));
+    assert_ne!(a, database_name("integration::driver::apply::other::postgres"));
+}
