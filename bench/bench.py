@@ -57,10 +57,11 @@ def log(msg):
 
 
 class Cmd:
-    def __init__(self, argv, env=None, cwd=None):
+    def __init__(self, argv, env=None, cwd=None, quiet=False):
         self.argv = [str(a) for a in argv]
         self.env = env or {}
         self.cwd = cwd
+        self.quiet = quiet  # stdout to /dev/null instead of the log (the `cat` floor)
 
 
 def tool_env(extra):
@@ -82,7 +83,8 @@ def spawn(cmd, logfile):
     path = shutil.which(cmd.argv[0]) or cmd.argv[0]
     env = tool_env(cmd.env)
     with open(logfile, "ab") as out:
-        out.write(f"$ {' '.join(cmd.argv)}\n".encode())
+        shown = " ".join(cmd.argv)
+        out.write(f"$ {shown[:400]}{' ...' if len(shown) > 400 else ''}\n".encode())
         out.flush()
         old = os.getcwd()
         if cmd.cwd:
@@ -90,7 +92,7 @@ def spawn(cmd, logfile):
         try:
             actions = [
                 (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                (os.POSIX_SPAWN_DUP2, out.fileno(), 1),
+                (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0) if cmd.quiet else (os.POSIX_SPAWN_DUP2, out.fileno(), 1),
                 (os.POSIX_SPAWN_DUP2, out.fileno(), 2),
             ]
             t0 = time.perf_counter()
@@ -360,7 +362,7 @@ def case_apply(T, n, reps, peers=True):
             before=fresh("migrate"),
             after=drop("migrate"),
             check=check("migrate"),
-            warm=lambda: run_seq([Cmd(["cat", *sorted(os.path.join(hist, "migrate", "core", f) for f in os.listdir(os.path.join(hist, "migrate", "core")))])], logfile),
+            warm=lambda: run_seq([Cmd(["cat", *sorted(os.path.join(hist, "migrate", "core", f) for f in os.listdir(os.path.join(hist, "migrate", "core")))], quiet=True)], logfile),
             skip=T.migrate_missing,
         ),
         Entry(
@@ -407,7 +409,7 @@ def case_graph(T, n, reps, peers=True):
     entries = [
         Entry("migrate check", lambda rep: [T.m(cfg, "check", "g", env=env)], skip=T.migrate_missing),
         Entry("migrate heads", lambda rep: [T.m(cfg, "heads", "g", env=env)], skip=T.migrate_missing),
-        Entry("floor: cat all files", lambda rep: [Cmd(["cat", *files])]),
+        Entry("floor: cat all files", lambda rep: [Cmd(["cat", *files], quiet=True)]),
     ]
     if peers:
         entries.append(Entry("alembic heads", lambda rep: [T.a(hist, "g", "postgres", "heads")], warm=lambda: run_seq([T.a(hist, "g", "postgres", "heads")], logfile)))
