@@ -333,7 +333,7 @@ def case_noop(T, n, reps, peers=True):
 def case_apply(T, n, reps, peers=True):
     """A fresh database per run, n revisions of CREATE TABLE + CREATE INDEX."""
     name = f"apply-{n}"
-    hist = make_history(name, ["core"], n)
+    hist = make_history(name, ["core"], n, tools=("migrate", "alembic", "sqlx", "floor") if peers else ("migrate", "floor"))
     pg = T.pg
     cfg = T.migrate_config(hist, {"core": "BENCH_CORE_URL"})
 
@@ -532,7 +532,7 @@ def report(results, meta, args):
     L.append(f"### Benchmark results ({meta['date']})\n")
     L.append(f"- machine: {meta['cores']} cores ({meta['cpu']}), {meta['mem']}, load average before the run {meta['load']}")
     L.append(f"- versions: {meta['migrate']}; PostgreSQL server {meta['server']} ({meta['psql']}); {meta['alembic']} with SQLAlchemy {meta['sqlalchemy']} and psycopg {meta['psycopg']}; {meta['sqlx']}")
-    L.append(f"- reproduce: `{meta['command']}` (repetitions: {args.reps}, {args.reps_slow} for the slow runs; medians; each tool's runs alternate with the others')")
+    L.append(f"- reproduce: `{meta['command']}` (runs per tool: {args.reps} for noop, check and wide; {args.reps_slow} for apply and the 10,000-revision cases; {args.reps_apply_10k} for apply at 10,000; medians; each tool's runs alternate with the others')")
     L.append("- PostgreSQL is a throw-away local cluster (fsync off), reached over TCP on 127.0.0.1.\n")
 
     noop, apply_, graph, wide = results.get("noop-1000"), results.get("apply-1000"), results.get("graph-10000"), results.get("wide")
@@ -625,7 +625,8 @@ def report(results, meta, args):
 def main():
     p = argparse.ArgumentParser(description="migrate benchmark (issue 5)")
     p.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", "5")), help="runs per tool for fast cases")
-    p.add_argument("--reps-slow", type=int, default=int(os.environ.get("BENCH_REPS_SLOW", "3")), help="runs per tool for the 10,000-revision cases")
+    p.add_argument("--reps-slow", type=int, default=int(os.environ.get("BENCH_REPS_SLOW", "3")), help="runs per tool for apply and the 10,000-revision cases")
+    p.add_argument("--reps-apply-10k", type=int, default=int(os.environ.get("BENCH_REPS_APPLY_10K", "2")), help="runs per tool for apply at 10,000 revisions")
     p.add_argument("--cases", default=os.environ.get("BENCH_CASES", "noop,apply,graph,wide,scaling"), help="comma-separated subset of noop,apply,graph,wide,scaling")
     p.add_argument("--command", default="bench/run", help="command line shown in the report")
     args = p.parse_args()
@@ -670,18 +671,18 @@ def main():
     if "noop" in cases:
         part("noop-1000", lambda: case_noop(T, 1000, R))
     if "apply" in cases:
-        part("apply-1000", lambda: case_apply(T, 1000, R))
+        part("apply-1000", lambda: case_apply(T, 1000, S))
     if "graph" in cases:
         part("graph-10000", lambda: case_graph(T, 10000, S))
     if "wide" in cases:
         part("wide", lambda: case_wide(T, 100, R))
     if "scaling" in cases:
         part("noop-100", lambda: case_noop(T, 100, R))
-        part("apply-100", lambda: case_apply(T, 100, R))
+        part("apply-100", lambda: case_apply(T, 100, S))
         part("graph-100", lambda: case_graph(T, 100, R))
         part("graph-1000", lambda: case_graph(T, 1000, R))
         part("noop-10000", lambda: case_noop(T, 10000, S))
-        part("apply-10000", lambda: case_apply(T, 10000, S, peers=False))
+        part("apply-10000", lambda: case_apply(T, 10000, args.reps_apply_10k, peers=False))
 
     text = report(results, meta, args)
     with open(os.path.join(WORK, "results.md"), "w") as f:
