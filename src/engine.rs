@@ -10,6 +10,7 @@ use crate::driver::{ApplyOptions, Driver, NewRow, VersionRow};
 use crate::exit::Fail;
 use crate::graph::Graph;
 use crate::graph::target::{Resolved, Target};
+use crate::interrupt;
 use crate::plan::{self, Plan};
 use crate::render::progress::Progress;
 use crate::revision::{Revision, RevisionId};
@@ -200,7 +201,7 @@ async fn up_locked<D: Driver>(
         return Ok(report);
     }
     d.ensure_version_table().await.map_err(|e| ctx(e, job))?;
-    run_plan(d, job, &plan, report).await
+    run_plan(d, job, &plan, &insp.state, report).await
 }
 
 async fn down_locked<D: Driver>(
@@ -231,7 +232,7 @@ async fn down_locked<D: Driver>(
     if dry_run {
         return Ok(report);
     }
-    run_plan(d, job, &plan, report).await
+    run_plan(d, job, &plan, &insp.state, report).await
 }
 
 async fn stamp_locked<D: Driver>(
@@ -359,6 +360,7 @@ async fn run_plan<D: Driver>(
     d: &mut D,
     job: &Job<'_>,
     plan: &Plan,
+    before: &AppliedState,
     mut report: Report,
 ) -> Result<Report, Failure> {
     let up = plan.direction == plan::Direction::Up;
@@ -368,12 +370,20 @@ async fn run_plan<D: Driver>(
             continue;
         };
         job.progress.start(job.db, rev, up);
+        let verb = if up { "apply" } else { "revert" };
+        let flight = interrupt::InFlight {
+            revision: id.to_string(),
+            transactional: rev.transactional,
+            verb,
+        };
+        interrupt::begin(job.db, flight);
         let result = if up {
             d.apply(rev, &new_row(rev, "up", job), &job.settings.apply)
                 .await
         } else {
             d.revert(rev, &job.settings.apply).await
         };
+        interrupt::end(job.db);
         match result {
             Ok(duration) => {
                 job.progress.finish(job.db, rev, duration, up);
@@ -384,18 +394,46 @@ async fn run_plan<D: Driver>(
             }
             Err(e) => {
                 job.progress.abandon(job.db);
-                let verb = if up { "apply" } else { "revert" };
                 let error = anyhow::Error::new(e).context(format!(
                     "database `{}`: could not {verb} revision `{id}` ({})",
                     job.db,
                     rev.path.display()
                 ));
+                report.current = current_after(job.graph, before, &report.done, up);
                 return Err(Failure { report, error });
             }
         }
     }
     job.progress.end(job.db);
+    report.current = current_after(job.graph, before, &report.done, up);
     Ok(report)
+}
+
+/// The applied heads once `done` has been applied (or reverted).
+fn current_after(graph: &Graph, before: &AppliedState, done: &[Done], up: bool) -> Vec<String> {
+    let mut applied = before.applied.clone();
+    for step in done {
+        if up {
+            applied.insert(step.revision.clone());
+        } else {
+            applied.remove(&step.revision);
+        }
+    }
+    let mut current: Vec<String> = graph
+        .applied_heads(&applied)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    // Applied revisions without a file stay where they were.
+    current.extend(
+        before
+            .current
+            .iter()
+            .filter(|c| !graph.contains(c))
+            .cloned(),
+    );
+    current.sort();
+    current
 }
 
 #[derive(PartialEq, Eq, Clone, Copy)]

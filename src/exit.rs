@@ -96,6 +96,18 @@ impl fmt::Display for Reported {
 
 impl std::error::Error for Reported {}
 
+/// What the user can do next: the first hint in the error's chain.
+pub fn hint(err: &anyhow::Error) -> Option<String> {
+    err.chain().find_map(|cause| {
+        if let Some(f) = cause.downcast_ref::<Fail>() {
+            return f.hint.clone();
+        }
+        cause
+            .downcast_ref::<crate::driver::DriverError>()
+            .and_then(|d| d.hint().map(str::to_owned))
+    })
+}
+
 /// The exit category of an error: the first typed error in its chain decides.
 pub fn category(err: &anyhow::Error) -> Category {
     for cause in err.chain() {

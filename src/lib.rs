@@ -10,6 +10,7 @@ pub mod driver;
 pub mod engine;
 pub mod exit;
 pub mod graph;
+pub mod interrupt;
 pub mod logging;
 pub mod plan;
 pub mod render;
@@ -59,7 +60,19 @@ where
             );
         }
     };
-    match runtime.block_on(commands::dispatch(cli, &ctx)) {
+    // On SIGINT/SIGTERM the run is dropped: connections close, so the server
+    // rolls back what was running and frees the lock (see `interrupt`).
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = commands::dispatch(cli, &ctx) => result,
+            signal = interrupt::signal() => Err(Fail::failed(interrupt::message(signal))
+                .hint("run the same command again to finish")
+                .into()),
+        }
+    });
+    // Do not wait for connection tasks that the interrupted run left behind.
+    runtime.shutdown_background();
+    match outcome {
         Ok(category) => category.into(),
         Err(e) => report_error(Some(&ctx), &e),
     }

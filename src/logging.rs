@@ -6,8 +6,8 @@ use tracing_subscriber::EnvFilter;
 pub fn init(verbose: u8, quiet: bool, color: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
-        (false, 0) => "warn",
-        (false, 1) => "migrate=debug,warn",
+        (false, 0) => "warn,sqlx=error",
+        (false, 1) => "migrate=debug,sqlx=error,warn",
         (false, _) => "migrate=trace,sqlx=debug,info",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));

@@ -15,4 +15,6 @@
 
 #[macro_use]
 mod harness;
+mod cli;
 mod driver;
+mod online;

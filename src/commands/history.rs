@@ -9,11 +9,11 @@ use serde::Serialize;
 
 use crate::cli::HistoryArgs;
 use crate::commands::online;
-use crate::commands::show::resolve_one;
 use crate::commands::status::look;
 use crate::context::{Context, Project};
 use crate::exit::{Category, Fail};
 use crate::graph::Graph;
+use crate::graph::target::{Resolved, Target};
 use crate::revision::{Revision, RevisionId};
 
 #[derive(Serialize)]
@@ -63,11 +63,8 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &HistoryArgs) ->
             } else {
                 join(&rev.parents)
             };
-            let marks = if marks.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", marks.join(", "))
-            };
+            // Alembic's layout: each mark in its own parentheses, so `(head)` greps.
+            let marks: String = marks.iter().map(|m| format!(" ({m})")).collect();
             let _ = writeln!(text, "{parents} -> {}{marks}, {}", rev.id, rev.message);
         }
         docs.push(EntryDoc {
@@ -106,11 +103,7 @@ fn marks(graph: &Graph, rev: &Revision, head: bool, applied: Option<bool>) -> Ve
 }
 
 fn verbose_entry(text: &mut String, rev: &Revision, marks: &[&str]) {
-    let marks = if marks.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", marks.join(", "))
-    };
+    let marks: String = marks.iter().map(|m| format!(" ({m})")).collect();
     let _ = writeln!(text, "Rev: {}{marks}", rev.id);
     let _ = writeln!(
         text,
@@ -132,7 +125,7 @@ fn verbose_entry(text: &mut String, rev: &Revision, marks: &[&str]) {
 }
 
 /// `A:B`: the revisions that are ancestors of B (or B) and descendants of A
-/// (or A). Either side may be left out.
+/// (or A). Either side may be left out; `base` and `heads` work as anywhere.
 fn range_set(graph: &Graph, range: &str, db: &str) -> Result<BTreeSet<RevisionId>> {
     let Some((from, to)) = range.split_once(':') else {
         return Err(Fail::bad_input(format!(
@@ -140,30 +133,35 @@ fn range_set(graph: &Graph, range: &str, db: &str) -> Result<BTreeSet<RevisionId
         ))
         .into());
     };
-    let upper: BTreeSet<RevisionId> = if to.is_empty() {
-        graph.revisions().iter().map(|r| r.id.clone()).collect()
-    } else {
-        let b = resolve_one(graph, to, &BTreeSet::new(), db)?;
-        graph.closure([&b])
+    let everything: BTreeSet<RevisionId> = graph.revisions().iter().map(|r| r.id.clone()).collect();
+    let upper = match resolve(graph, to, db)? {
+        None => everything,
+        Some(Resolved::Base) => BTreeSet::new(),
+        Some(Resolved::Revisions(ids)) => graph.closure(&ids),
     };
-    if from.is_empty() {
-        return Ok(upper);
-    }
-    let a = resolve_one(graph, from, &BTreeSet::new(), db)?;
-    let mut below = BTreeSet::from([a.clone()]);
-    let mut stack = vec![a];
-    while let Some(id) = stack.pop() {
-        for next in graph
-            .children(id.as_str())
-            .into_iter()
-            .chain(graph.dependents(id.as_str()))
-        {
-            if below.insert(next.clone()) {
-                stack.push(next);
-            }
+    let lower = match resolve(graph, from, db)? {
+        None | Some(Resolved::Base) => return Ok(upper),
+        Some(Resolved::Revisions(ids)) => {
+            let mut below = graph.descendants(&ids);
+            below.extend(ids);
+            below
         }
+    };
+    Ok(upper.intersection(&lower).cloned().collect())
+}
+
+/// One side of a range; `None` when it is empty.
+fn resolve(graph: &Graph, side: &str, db: &str) -> Result<Option<Resolved>> {
+    if side.is_empty() {
+        return Ok(None);
     }
-    Ok(upper.intersection(&below).cloned().collect())
+    let target: Target = side
+        .parse()
+        .map_err(|e| anyhow::Error::new(e).context(format!("database `{db}`: --range")))?;
+    let resolved = target
+        .resolve(graph, &BTreeSet::new())
+        .map_err(|e| anyhow::Error::new(e).context(format!("database `{db}`: --range")))?;
+    Ok(Some(resolved))
 }
 
 async fn applied_set(ctx: &Context, project: &Project, db: &str) -> Result<BTreeSet<String>> {

@@ -39,12 +39,19 @@ pub(crate) fn run_new(ctx: &Context, project: &Project, args: &NewArgs) -> Resul
         created_text(time::OffsetDateTime::now_utc()),
     );
     if let Some(label) = &args.label {
+        if !crate::revision::is_valid_label(label) {
+            return Err(Fail::bad_input(format!(
+                "--label `{label}` is not a valid label: use 1 to 64 letters, digits, `_`, `.` or `-`"
+            ))
+            .into());
+        }
         rev.labels.push(label.clone());
     }
     rev.transactional = !args.no_transaction;
+    let migrations = &project.database(&args.db)?.migrations;
     let folder = match &args.dir {
-        Some(sub) => project.database(&args.db)?.migrations.join(sub),
-        None => project.database(&args.db)?.migrations.clone(),
+        Some(sub) => migrations.join(checked_subfolder(sub)?),
+        None => migrations.clone(),
     };
     let path = write_revision(&folder, &rev, &args.message)?;
     check_parses(&path, &rev)?;
@@ -106,6 +113,26 @@ pub(crate) fn run_merge(ctx: &Context, project: &Project, args: &MergeArgs) -> R
     check_parses(&path, &rev)?;
     ctx.printer.text(&project.display_path(&path));
     Ok(Category::Success)
+}
+
+/// `--dir` must name a visible folder inside the migrations folder, or the
+/// revision would be written where loading never looks.
+fn checked_subfolder(sub: &Path) -> Result<&Path> {
+    let inside = sub.components().all(|c| match c {
+        std::path::Component::Normal(name) => !name.to_string_lossy().starts_with('.'),
+        std::path::Component::CurDir => true,
+        _ => false,
+    });
+    if inside {
+        Ok(sub)
+    } else {
+        Err(Fail::bad_input(format!(
+            "--dir `{}` must be a relative sub-folder of the migrations folder, without `..` or hidden folders",
+            sub.display()
+        ))
+        .hint("hidden folders and folders outside the migrations folder are never read")
+        .into())
+    }
 }
 
 /// The parent of a new revision: the single head, nothing for an empty

@@ -57,7 +57,8 @@ pub(crate) async fn look<'p>(
 struct StatusDoc {
     url: String,
     current: Vec<String>,
-    pending: usize,
+    /// `null` when the database could not be read.
+    pending: Option<usize>,
     pending_revisions: Vec<String>,
     heads: Vec<String>,
     state: String,
@@ -104,7 +105,7 @@ pub(crate) async fn run_status(
             StatusDoc {
                 url: l.db.url.url.redacted().to_string(),
                 current,
-                pending: pending.len(),
+                pending: l.result.is_ok().then_some(pending.len()),
                 pending_revisions: pending.iter().map(ToString::to_string).collect(),
                 heads,
                 state,
@@ -289,7 +290,8 @@ fn report_errors(ctx: &Context, looked: &[Looked<'_>]) {
         match &l.result {
             Err(e) => {
                 let causes: Vec<String> = e.chain().skip(1).map(ToString::to_string).collect();
-                ctx.printer.error(&e.to_string(), &causes, None);
+                ctx.printer
+                    .error(&e.to_string(), &causes, exit::hint(e).as_deref());
             }
             Ok(insp) => {
                 for issue in &insp.state.issues {

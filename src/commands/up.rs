@@ -124,10 +124,8 @@ fn blocked_by(
 }
 
 fn progress(ctx: &Context) -> Progress {
-    Progress::new(
-        !ctx.printer.quiet && !ctx.printer.is_json(),
-        ctx.printer.stderr_tty,
-    )
+    // Progress goes to stderr, so it is shown with `--format json` too.
+    Progress::new(!ctx.printer.quiet, ctx.printer.stderr_tty)
 }
 
 /// Prints every database's result and returns the worst exit category.
@@ -147,7 +145,11 @@ fn report(
                 let mut causes: Vec<String> =
                     f.error.chain().skip(1).map(ToString::to_string).collect();
                 causes.dedup();
-                ctx.printer.error(&f.error.to_string(), &causes, None);
+                ctx.printer.error(
+                    &f.error.to_string(),
+                    &causes,
+                    exit::hint(&f.error).as_deref(),
+                );
                 if !f.report.done.is_empty() {
                     let ids: Vec<String> = f
                         .report

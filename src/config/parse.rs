@@ -120,6 +120,14 @@ impl Ctx<'_> {
     fn table_at(&self, offset: usize) -> String {
         let end = offset.min(self.text.len());
         let before = String::from_utf8_lossy(&self.text.as_bytes()[..end]);
+        // A key inside a header (`[database.core]`) is a top-level key.
+        if before
+            .rsplit('\n')
+            .next()
+            .is_some_and(|l| l.trim_start().starts_with('['))
+        {
+            return "the top level".to_owned();
+        }
         before
             .lines()
             .rev()

@@ -354,6 +354,14 @@ impl Driver for Postgres {
     }
 
     async fn ensure_version_table(&mut self) -> Result<(), DriverError> {
+        // Called once before revisions run. If this process dies or is
+        // interrupted mid-revision, the server should notice the closed
+        // socket within a second, roll back and free the lock, instead of
+        // finishing a long statement first. PostgreSQL 14+; older servers
+        // reject the name, which changes nothing else.
+        let _ = sqlx::raw_sql("SET client_connection_check_interval = 1000")
+            .execute(&mut self.conn)
+            .await;
         if self.table_exists().await? {
             return Ok(());
         }

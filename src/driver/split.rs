@@ -222,4 +222,16 @@ mod tests {
         assert_eq!(s[0].text, "SELECT 'oops; SELECT 2");
         assert_eq!(s[0].line, 1);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_slices_the_body(body in r#"(?s)[a-zA-Z0-9_ ;'"$\\\n\r\t*/()é-]{0,120}"#) {
+            for dialect in [Dialect::Postgres, Dialect::Sqlite] {
+                for st in split(dialect, &body) {
+                    proptest::prop_assert!(body[st.offset..].starts_with(&st.text));
+                    proptest::prop_assert_eq!(st.line, body[..st.offset].matches('\n').count());
+                }
+            }
+        }
+    }
 }

@@ -2,7 +2,6 @@
 //!
 //! Results go to stdout (text or one JSON document); warnings, hints,
 //! progress and errors go to stderr. `-q` keeps only errors on stderr.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
@@ -89,7 +88,7 @@ impl Printer {
 
     /// Writes a text result to stdout (nothing in JSON mode).
     pub fn text(&self, text: &str) {
-        if self.is_json() {
+        if self.is_json() || text.is_empty() {
             return;
         }
         let text = self.scrub(text);
@@ -118,26 +117,39 @@ impl Printer {
             return;
         }
         match serde_json::to_string_pretty(doc) {
-            Ok(s) => println!("{}", self.scrub(&s)),
+            Ok(s) => {
+                // A closed pipe (`| head`) is not an error worth a panic.
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{}", self.scrub(&s));
+                let _ = out.flush();
+            }
             Err(e) => self.error(&format!("could not encode JSON output: {e}"), &[], None),
         }
     }
 
     pub fn warn(&self, message: &str) {
         if !self.quiet {
-            eprintln!("{}: {}", self.paint(YELLOW, "warning"), self.scrub(message));
+            self.stderr(&format!(
+                "{}: {}\n",
+                self.paint(YELLOW, "warning"),
+                self.scrub(message)
+            ));
         }
     }
 
     pub fn note(&self, message: &str) {
         if !self.quiet {
-            eprintln!("{}", self.scrub(message));
+            self.stderr(&format!("{}\n", self.scrub(message)));
         }
     }
 
     pub fn hint(&self, message: &str) {
         if !self.quiet {
-            eprintln!("{}: {}", self.paint(CYAN, "hint"), self.scrub(message));
+            self.stderr(&format!(
+                "{}: {}\n",
+                self.paint(CYAN, "hint"),
+                self.scrub(message)
+            ));
         }
     }
 
@@ -156,7 +168,14 @@ impl Printer {
         if let Some(h) = hint {
             s.push_str(&format!("{}: {h}\n", self.paint(CYAN, "hint")));
         }
-        eprint!("{}", self.scrub(&s));
+        self.stderr(&self.scrub(&s));
+    }
+
+    /// Writes to stderr, ignoring a closed stream.
+    fn stderr(&self, text: &str) {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(text.as_bytes());
+        let _ = err.flush();
     }
 
     fn paint(&self, style: &str, text: &str) -> String {

@@ -1,8 +1,8 @@
 //! Progress of a run on stderr: one line per revision (id, message,
 //! duration), plus a bar per database when stderr is a terminal.
-#![allow(clippy::print_stderr)]
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -64,10 +64,14 @@ impl Progress {
             return;
         }
         let verb = if up { "applied" } else { "reverted" };
+        let message = if rev.message.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", rev.message)
+        };
         let line = format!(
-            "{db}: {verb} {} {} ({})",
+            "{db}: {verb} {}{message} ({})",
             rev.id,
-            rev.message,
             format_duration(took)
         );
         match (&self.bars, self.bar(db)) {
@@ -78,7 +82,9 @@ impl Progress {
             (Some((multi, _)), None) => {
                 let _ = multi.println(&line);
             }
-            _ => eprintln!("{line}"),
+            _ => {
+                let _ = writeln!(std::io::stderr(), "{line}");
+            }
         }
     }
 

@@ -172,11 +172,14 @@ pub fn result_text(results: &BTreeMap<String, Outcome>, tty: bool) -> String {
                 };
                 vec![name.clone(), "ok".to_owned(), what]
             }
-            Outcome::Ran(Err(f)) => vec![
-                name.clone(),
-                "FAILED".to_owned(),
-                format!("{} committed before the failure", f.report.done.len()),
-            ],
+            Outcome::Ran(Err(f)) => {
+                let details = if f.report.done.is_empty() {
+                    "nothing was applied; see the error above".to_owned()
+                } else {
+                    format!("{} committed before the failure", f.report.done.len())
+                };
+                vec![name.clone(), "FAILED".to_owned(), details]
+            }
             Outcome::Skipped(dep) => vec![
                 name.clone(),
                 "SKIPPED".to_owned(),

@@ -19,7 +19,11 @@ driver_test!(apply_then_revert_round_trip, |db| {
         "CREATE TABLE items (id int primary key, name text);\nINSERT INTO items VALUES (1, 'one');\n",
         Some("DROP TABLE items;\n"),
     );
-    let mut b = rev("b2", "ALTER TABLE items ADD COLUMN note text;", Some("ALTER TABLE items DROP COLUMN note;"));
+    let mut b = rev(
+        "b2",
+        "ALTER TABLE items ADD COLUMN note text;",
+        Some("ALTER TABLE items DROP COLUMN note;"),
+    );
     b.parents = vec![a.id.clone()];
     d.apply(&a, &row(&a), &NO_LIMITS).await.unwrap();
     d.apply(&b, &row(&b), &NO_LIMITS).await.unwrap();
@@ -37,7 +41,10 @@ driver_test!(apply_then_revert_round_trip, |db| {
     assert!(rb.duration_ms >= 0);
     // UTC, ISO 8601: 2025-11-01T09:30:00.123Z (SQLite) or .123456Z (PostgreSQL)
     let t = &rb.applied_at;
-    assert!(t.len() >= 24 && &t[4..5] == "-" && &t[10..11] == "T" && t.ends_with('Z'), "{t}");
+    assert!(
+        t.len() >= 24 && &t[4..5] == "-" && &t[10..11] == "T" && t.ends_with('Z'),
+        "{t}"
+    );
 
     d.revert(&b, &NO_LIMITS).await.unwrap();
     d.revert(&a, &NO_LIMITS).await.unwrap();
@@ -100,7 +107,10 @@ driver_test!(a_failing_revision_leaves_neither_table_nor_row, |db| {
         // PostgreSQL says where: the second statement, on the file's line 7.
         assert_eq!(err.statement_index, Some(1));
         assert_eq!(err.line, Some(7));
-        assert_eq!(err.statement.as_deref(), Some("INSERT INTO missing_table VALUES (1)"));
+        assert_eq!(
+            err.statement.as_deref(),
+            Some("INSERT INTO missing_table VALUES (1)")
+        );
     }
     assert!(!db.has_table("half").await);
     assert_eq!(db.version_rows().await, Vec::<String>::new());
@@ -147,7 +157,11 @@ driver_test!(statement_timeout_applies_to_one_revision_only, |db| {
         lock_timeout: Some(Duration::from_secs(1)),
         statement_timeout: Some(Duration::from_millis(200)),
     };
-    let slow = rev("h8", "CREATE TABLE slow (x int);\nSELECT pg_sleep(5);", None);
+    let slow = rev(
+        "h8",
+        "CREATE TABLE slow (x int);\nSELECT pg_sleep(5);",
+        None,
+    );
     let start = std::time::Instant::now();
     let err = d.apply(&slow, &row(&slow), &limits).await.unwrap_err();
     assert!(start.elapsed() < Duration::from_secs(3));

@@ -22,7 +22,10 @@ async fn a_closed_port_is_retried_for_the_wait_then_unreachable() {
         .await
         .unwrap_err();
     let took = start.elapsed();
-    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(5), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
     assert!(matches!(err, DriverError::Unreachable { .. }), "{err:?}");
     assert!(err.to_string().contains("kept trying"), "{err}");
 }
@@ -31,7 +34,9 @@ async fn a_closed_port_is_retried_for_the_wait_then_unreachable() {
 async fn without_wait_a_closed_port_fails_at_once() {
     let url = format!("postgres://postgres@127.0.0.1:{}/postgres", closed_port());
     let start = Instant::now();
-    let err = connect_postgres(&url, table(), Duration::ZERO).await.unwrap_err();
+    let err = connect_postgres(&url, table(), Duration::ZERO)
+        .await
+        .unwrap_err();
     assert!(start.elapsed() < Duration::from_secs(1));
     assert!(err.is_retryable(), "{err:?}");
 }
@@ -47,10 +52,16 @@ async fn a_missing_database_is_rejected_without_waiting() {
     let err = connect_postgres(url.as_str(), table(), Duration::from_secs(10))
         .await
         .unwrap_err();
-    assert!(start.elapsed() < Duration::from_secs(2), "retried a refusal");
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "retried a refusal"
+    );
     match err {
         DriverError::Rejected { message } => {
-            assert!(message.contains("mt_no_such_database") && message.contains("3D000"), "{message}");
+            assert!(
+                message.contains("mt_no_such_database") && message.contains("3D000"),
+                "{message}"
+            );
         }
         other => panic!("expected Rejected, got {other:?}"),
     }
@@ -58,9 +69,13 @@ async fn a_missing_database_is_rejected_without_waiting() {
 
 #[tokio::test]
 async fn a_malformed_url_is_rejected() {
-    let err = connect_postgres("postgres://host:notaport/db", table(), Duration::from_secs(5))
-        .await
-        .unwrap_err();
+    let err = connect_postgres(
+        "postgres://host:notaport/db",
+        table(),
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, DriverError::Rejected { .. }), "{err:?}");
 }
 

@@ -15,13 +15,21 @@ driver_test!(a_second_connection_times_out_then_gets_it, |db| {
     let start = Instant::now();
     let err = second.lock(Duration::from_millis(400)).await.unwrap_err();
     let took = start.elapsed();
-    assert!(took >= Duration::from_millis(390) && took < Duration::from_secs(2), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(390) && took < Duration::from_secs(2),
+        "{took:?}"
+    );
     match &err {
-        DriverError::LockTimeout { waited, holder_hint } => {
+        DriverError::LockTimeout {
+            waited,
+            holder_hint,
+        } => {
             assert!(*waited >= Duration::from_millis(390));
             let expected = match db.dialect {
                 Dialect::Postgres => "pg_terminate_backend(".to_owned(),
-                Dialect::Sqlite => db.sqlite_path().unwrap().display().to_string() + ".migrate-lock",
+                Dialect::Sqlite => {
+                    db.sqlite_path().unwrap().display().to_string() + ".migrate-lock"
+                }
             };
             assert!(holder_hint.contains(&expected), "{holder_hint}");
         }
@@ -80,7 +88,10 @@ async fn an_operator_session_holding_pg_advisory_lock_blocks_us() {
         let DriverError::LockTimeout { holder_hint, .. } = &err else {
             panic!("{err:?}")
         };
-        assert!(holder_hint.contains(&format!("pg_advisory_lock({key})")), "{holder_hint}");
+        assert!(
+            holder_hint.contains(&format!("pg_advisory_lock({key})")),
+            "{holder_hint}"
+        );
         sqlx::query("SELECT pg_advisory_unlock($1)")
             .bind(key)
             .execute(&mut operator)

@@ -27,7 +27,10 @@ driver_test!(stamp_adds_missing_rows_and_keeps_present_ones, |db| {
     ids.sort_unstable();
     assert_eq!(ids, ["a", "b", "c", "d"]);
     let c = rows.iter().find(|r| r.revision == "c").unwrap();
-    assert_eq!((c.message.as_str(), c.method.as_str(), c.dirty), ("it's c", "stamp", false));
+    assert_eq!(
+        (c.message.as_str(), c.method.as_str(), c.dirty),
+        ("it's c", "stamp", false)
+    );
     assert_eq!(d.insert_rows(&[], false).await.unwrap(), 0);
     d.close().await.unwrap();
 });
@@ -35,8 +38,15 @@ driver_test!(stamp_adds_missing_rows_and_keeps_present_ones, |db| {
 driver_test!(stamp_with_purge_replaces_everything, |db| {
     let mut d = db.connect().await;
     d.ensure_version_table().await.unwrap();
-    d.insert_rows(&[stamped("a"), stamped("b")], false).await.unwrap();
-    assert_eq!(d.insert_rows(&[stamped("b"), stamped("z")], true).await.unwrap(), 2);
+    d.insert_rows(&[stamped("a"), stamped("b")], false)
+        .await
+        .unwrap();
+    assert_eq!(
+        d.insert_rows(&[stamped("b"), stamped("z")], true)
+            .await
+            .unwrap(),
+        2
+    );
     assert_eq!(db.version_rows().await, ["b:0", "z:0"]);
     d.close().await.unwrap();
 });

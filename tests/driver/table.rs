@@ -84,9 +84,16 @@ driver_test!(a_foreign_table_is_refused_naming_the_column, |db| {
     d.ensure_version_table().await.unwrap(); // IF NOT EXISTS: left alone
     let err = d.read_versions().await.unwrap_err();
     match &err {
-        DriverError::TableShape { table, column, problem } => {
+        DriverError::TableShape {
+            table,
+            column,
+            problem,
+        } => {
             assert!(table.contains("_migrate_core"), "{table}");
-            assert_eq!((column.as_str(), problem.as_str()), ("checksum", "is missing"));
+            assert_eq!(
+                (column.as_str(), problem.as_str()),
+                ("checksum", "is missing")
+            );
         }
         other => panic!("expected TableShape, got {other:?}"),
     }
@@ -150,7 +157,9 @@ async fn sqlite_missing_file_is_not_created_when_reading() {
     assert!(!path.exists() && !dir.path().join("sub").exists());
 
     // With `create`, the file and its folder are made.
-    let d = connect_sqlite(&url, table, Duration::ZERO, true).await.unwrap();
+    let d = connect_sqlite(&url, table, Duration::ZERO, true)
+        .await
+        .unwrap();
     d.close().await.unwrap();
     assert!(path.exists());
 }

@@ -2,6 +2,7 @@
 //! in a temp folder), raw queries to check what a driver left behind, small
 //! revision builders, and `driver_test!`, which runs one body against both.
 
+pub mod env;
 pub mod pg;
 
 use std::future::Future;

@@ -70,8 +70,11 @@ impl PgTestDb {
             eprintln!("note: kept test database {} ({})", self.name, self.url);
             return;
         }
-        self.admin(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
-            .await;
+        self.admin(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .await;
     }
 
     async fn admin(&self, sql: &str) {
@@ -92,5 +95,8 @@ fn database_names_fit_postgres_identifiers() {
     let a = database_name("integration::driver::apply::round_trip::postgres");
     assert!(a.len() <= 63, "{a}");
     assert!(a.starts_with("mt_"));
-    assert_ne!(a, database_name("integration::driver::apply::other::postgres"));
+    assert_ne!(
+        a,
+        database_name("integration::driver::apply::other::postgres")
+    );
 }
