@@ -78,9 +78,20 @@ class Failed(Exception):
     pass
 
 
-def spawn(cmd, logfile):
-    """Run one command; return (seconds, max_rss_kb). Raises Failed on non-zero exit."""
-    path = shutil.which(cmd.argv[0]) or cmd.argv[0]
+TIME = "/usr/bin/time"
+RSS_FILE = os.path.join(WORK, "rss.txt")
+
+
+def spawn(cmd, logfile, rss=False):
+    """Run one command; return (seconds, max RSS in KB or None). Raises Failed on non-zero exit.
+
+    The max RSS comes from `/usr/bin/time -f %M` (rss=True), not from our own wait4: Linux
+    carries a process's RSS high-water mark across exec, so a child spawned from this
+    ~60 MB Python would report at least that. The wrapper costs about a millisecond, so
+    short commands are timed without it and measured for RSS in a separate run.
+    """
+    argv = [TIME, "-f", "%M", "-o", RSS_FILE, *cmd.argv] if rss else cmd.argv
+    path = shutil.which(argv[0]) or argv[0]
     env = tool_env(cmd.env)
     with open(logfile, "ab") as out:
         shown = " ".join(cmd.argv)
@@ -97,7 +108,7 @@ def spawn(cmd, logfile):
             ]
             t0 = time.perf_counter()
             try:
-                pid = os.posix_spawn(path, cmd.argv, env, file_actions=actions)
+                pid = os.posix_spawn(path, argv, env, file_actions=actions)
             except OSError as ex:
                 raise Failed(f"cannot run {cmd.argv[0]}: {ex}") from ex
             _, status, ru = os.wait4(pid, 0)
@@ -109,17 +120,22 @@ def spawn(cmd, logfile):
         with open(logfile, "rb") as f:
             tail = f.read()[-1500:].decode(errors="replace")
         raise Failed(f"`{' '.join(os.path.basename(a) if i == 0 else a for i, a in enumerate(cmd.argv))}` exited {code}:\n{tail}")
-    return elapsed, ru.ru_maxrss
+    kb = None
+    if rss:
+        with open(RSS_FILE) as f:
+            kb = int(f.read().split()[-1])
+    return elapsed, kb
 
 
-def run_seq(cmds, logfile):
+def run_seq(cmds, logfile, rss=False):
     """A tool's run may be several commands (one per database): total time, max RSS."""
-    total, rss = 0.0, 0
+    total, peak = 0.0, None
     for c in cmds:
-        t, r = spawn(c, logfile)
+        t, r = spawn(c, logfile, rss)
         total += t
-        rss = max(rss, r)
-    return total, rss
+        if r is not None:
+            peak = max(peak or 0, r)
+    return total, peak
 
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -232,38 +248,53 @@ class Entry:
         return max(self.rss) / 1024 if self.rss else None
 
 
-def measure(case, entries, reps):
+def one_run(case, e, rep, logfile, rss, timed, check):
+    try:
+        if e.before:
+            e.before(rep)
+        t, kb = run_seq(e.cmds(rep), logfile, rss)
+        if check and e.check:
+            e.check(rep)
+        if timed:
+            e.times.append(t)
+        if kb is not None:
+            e.rss.append(kb)
+    except (Failed, psycopg.Error) as ex:
+        e.error = str(ex).strip()
+        log(f"{case}/{e.name} failed: {e.error.splitlines()[0]}")
+    finally:
+        if e.after:
+            try:
+                e.after(rep)
+            except psycopg.Error:
+                pass
+
+
+def measure(case, entries, reps, rss_inline=False):
+    """Warm up, then `reps` timed runs per entry, rotating which entry goes first.
+
+    rss_inline=False (short commands): one extra untimed run under /usr/bin/time gives the
+    max RSS and checks the result; the timed runs are bare. rss_inline=True (runs of
+    seconds, where the wrapper's millisecond is noise): every timed run is wrapped.
+    """
     logfile = os.path.join(LOGS, f"{case}.log")
-    live = [e for e in entries if not e.error]
-    for e in live:
-        if e.warm:
+    for e in entries:
+        if e.warm and not e.error:
             try:
                 e.warm()
             except Failed as ex:
                 e.error = f"warm-up failed: {ex}"
+    if not rss_inline:
+        for e in entries:
+            if not e.error:
+                one_run(case, e, reps, logfile, rss=True, timed=False, check=True)
     for rep in range(reps):
         live = [e for e in entries if not e.error]
         if not live:
             break
         k = rep % len(live)
         for e in live[k:] + live[:k]:
-            try:
-                if e.before:
-                    e.before(rep)
-                t, rss = run_seq(e.cmds(rep), logfile)
-                if e.check and rep == 0:
-                    e.check(rep)
-                e.times.append(t)
-                e.rss.append(rss)
-            except (Failed, psycopg.Error) as ex:
-                e.error = str(ex).strip()
-                log(f"{case}/{e.name} failed: {e.error.splitlines()[0]}")
-            finally:
-                if e.after:
-                    try:
-                        e.after(rep)
-                    except psycopg.Error:
-                        pass
+            one_run(case, e, rep, logfile, rss=rss_inline, timed=True, check=rss_inline and rep == 0)
     for e in entries:
         m = e.median()
         log(f"{case}/{e.name}: " + (f"median {m * 1000:.1f} ms over {len(e.times)}" if m is not None else f"n/a ({(e.error or '').splitlines()[0] if e.error else ''})"))
@@ -279,10 +310,27 @@ def hist_dir(name):
 
 def make_history(name, dbs, n, shape="linear", tools=("migrate", "alembic", "sqlx", "floor")):
     out = hist_dir(name)
+    stamp = os.path.join(out, "params.json")
+    params = json.dumps({"dbs": dbs, "n": n, "shape": shape, "tools": list(tools), "gen": gen_digest()})
+    try:
+        with open(stamp) as f:
+            if f.read() == params:
+                log(f"reusing {name}: {len(dbs)} x {n} revisions ({shape})")
+                return out
+    except OSError:
+        pass
     t0 = time.perf_counter()
     gen.generate(out, dbs, n, shape, tools)
+    with open(stamp, "w") as f:
+        f.write(params)
     log(f"generated {name}: {len(dbs)} x {n} revisions ({shape}) in {time.perf_counter() - t0:.1f} s")
     return out
+
+
+def gen_digest():
+    """Histories on disk are reused only when gen.py is unchanged."""
+    with open(gen.__file__, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:16]
 
 
 def case_noop(T, n, reps, peers=True):
@@ -394,7 +442,7 @@ def case_apply(T, n, reps, peers=True):
                 check=check("sqlx"),
             )
         )
-    return measure(name, entries, reps)
+    return measure(name, entries, reps, rss_inline=True)
 
 
 def case_graph(T, n, reps, peers=True):
