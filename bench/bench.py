@@ -1,0 +1,745 @@
+#!/usr/bin/env python3
+"""Runs the benchmark cases of issue 5 and prints a markdown report.
+
+Run it through bench/run, which installs the peers, builds migrate and starts
+PostgreSQL; this file expects:
+  MIGRATE_TEST_POSTGRES_URL  admin URL of a throw-away server (databases bench_* are made in it)
+  MIGRATE_BIN                the migrate binary (may be missing: its rows then say why)
+  BENCH_ALEMBIC, BENCH_SQLX  the peers' executables
+Timing: time.perf_counter around posix_spawn + wait4 of each command; max RSS is the
+child's ru_maxrss from wait4 (what `/usr/bin/time -f %M` prints). Each case runs
+every tool `reps` times, alternating the order, after one untimed warm-up.
+"""
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+
+import psycopg
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WORK = os.path.join(HERE, ".work")
+LOGS = os.path.join(WORK, "logs")
+
+
+def find_psql():
+    """The real psql: Debian's /usr/bin/psql is a Perl wrapper that costs ~100 ms a start."""
+    if os.environ.get("BENCH_PSQL"):
+        return os.environ["BENCH_PSQL"]
+    found = []
+    for d in os.listdir("/usr/lib/postgresql") if os.path.isdir("/usr/lib/postgresql") else []:
+        exe = os.path.join("/usr/lib/postgresql", d, "bin", "psql")
+        if os.access(exe, os.X_OK) and d.isdigit():
+            found.append((int(d), exe))
+    return max(found)[1] if found else "psql"
+
+
+PSQL = find_psql()
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- processes
+
+
+class Cmd:
+    def __init__(self, argv, env=None, cwd=None, quiet=False):
+        self.argv = [str(a) for a in argv]
+        self.env = env or {}
+        self.cwd = cwd
+        self.quiet = quiet  # stdout to /dev/null instead of the log (the `cat` floor)
+
+
+def tool_env(extra):
+    env = dict(os.environ)
+    # Alembic imports every revision module: let it keep .pyc files as a user's checkout would.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("DATABASE_URL", None)
+    env["NO_COLOR"] = "1"
+    env.update(extra)
+    return env
+
+
+class Failed(Exception):
+    pass
+
+
+TIME = "/usr/bin/time"
+RSS_FILE = os.path.join(WORK, "rss.txt")
+
+
+def spawn(cmd, logfile, rss=False):
+    """Run one command; return (seconds, max RSS in KB or None). Raises Failed on non-zero exit.
+
+    The max RSS comes from `/usr/bin/time -f %M` (rss=True), not from our own wait4: Linux
+    carries a process's RSS high-water mark across exec, so a child spawned from this
+    ~60 MB Python would report at least that. The wrapper costs about a millisecond, so
+    short commands are timed without it and measured for RSS in a separate run.
+    """
+    argv = [TIME, "-f", "%M", "-o", RSS_FILE, *cmd.argv] if rss else cmd.argv
+    path = shutil.which(argv[0]) or argv[0]
+    env = tool_env(cmd.env)
+    with open(logfile, "ab") as out:
+        shown = " ".join(cmd.argv)
+        out.write(f"$ {shown[:400]}{' ...' if len(shown) > 400 else ''}\n".encode())
+        out.flush()
+        old = os.getcwd()
+        if cmd.cwd:
+            os.chdir(cmd.cwd)
+        try:
+            actions = [
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0) if cmd.quiet else (os.POSIX_SPAWN_DUP2, out.fileno(), 1),
+                (os.POSIX_SPAWN_DUP2, out.fileno(), 2),
+            ]
+            t0 = time.perf_counter()
+            try:
+                pid = os.posix_spawn(path, argv, env, file_actions=actions)
+            except OSError as ex:
+                raise Failed(f"cannot run {cmd.argv[0]}: {ex}") from ex
+            _, status, ru = os.wait4(pid, 0)
+            elapsed = time.perf_counter() - t0
+        finally:
+            os.chdir(old)
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        with open(logfile, "rb") as f:
+            tail = f.read()[-1500:].decode(errors="replace")
+        raise Failed(f"`{' '.join(os.path.basename(a) if i == 0 else a for i, a in enumerate(cmd.argv))}` exited {code}:\n{tail}")
+    kb = None
+    if rss:
+        with open(RSS_FILE) as f:
+            kb = int(f.read().split()[-1])
+    return elapsed, kb
+
+
+def run_seq(cmds, logfile, rss=False):
+    """A tool's run may be several commands (one per database): total time, max RSS."""
+    total, peak = 0.0, None
+    for c in cmds:
+        t, r = spawn(c, logfile, rss)
+        total += t
+        if r is not None:
+            peak = max(peak or 0, r)
+    return total, peak
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+class Pg:
+    def __init__(self, admin_url):
+        self.admin_url = admin_url
+        u = urllib.parse.urlsplit(admin_url)
+        self.netloc = u.netloc
+        self.conn = psycopg.connect(admin_url, autocommit=True)
+
+    def url(self, db, scheme="postgres"):
+        return f"{scheme}://{self.netloc}/{db}"
+
+    def fresh(self, db):
+        self.conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        self.conn.execute(f'CREATE DATABASE "{db}"')
+
+    def drop(self, db):
+        self.conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+    def query(self, db, sql, params=None):
+        with psycopg.connect(self.url(db), autocommit=True) as c:
+            return c.execute(sql, params).fetchall()
+
+    def count_tables(self, db):
+        return self.query(db, "SELECT count(*) FROM pg_tables WHERE tablename LIKE 't\\_%'")[0][0]
+
+
+# ---------------------------------------------------------------- tools
+
+
+class Tools:
+    def __init__(self, pg, migrate_bin, alembic, sqlx):
+        self.pg = pg
+        self.migrate = migrate_bin
+        self.alembic = alembic
+        self.sqlx = sqlx
+        self.migrate_missing = None
+        if not migrate_bin or not os.access(migrate_bin, os.X_OK):
+            self.migrate_missing = f"no migrate binary at {migrate_bin or '(MIGRATE_BIN unset)'}"
+
+    # migrate
+    def migrate_config(self, hist, dbs):
+        """migrate.toml for the databases `dbs` (name -> env var) of history `hist`."""
+        path = os.path.join(hist, "migrate.toml")
+        with open(path, "w") as f:
+            for db, var in dbs.items():
+                f.write(f'[databases.{db}]\nurl_env = "{var}"\nmigrations = "migrate/{db}"\n\n')
+        return path
+
+    def m(self, config, *args, env=None):
+        return Cmd([self.migrate, "-c", config, *args], env)
+
+    # alembic: one environment per database folder, URL in BENCH_URL
+    def a(self, hist, db, pgdb, *args):
+        ini = os.path.join(hist, "alembic", db, "alembic.ini")
+        return Cmd([self.alembic, "-c", ini, *args], {"BENCH_URL": self.pg.url(pgdb, "postgresql+psycopg")})
+
+    # sqlx-cli
+    def s(self, hist, db, pgdb):
+        return Cmd([self.sqlx, "migrate", "run", "--source", os.path.join(hist, "sqlx", db), "--database-url", self.pg.url(pgdb)])
+
+    def psql(self, pgdb, *args):
+        return Cmd([PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", *args, "-d", self.pg.url(pgdb)])
+
+    def sqlx_stamp(self, hist, db, pgdb):
+        """Record every migration of the folder as applied, as `sqlx migrate run` would."""
+        folder = os.path.join(hist, "sqlx", db)
+        rows = []
+        for name in sorted(os.listdir(folder)):
+            version, rest = name.split("_", 1)
+            with open(os.path.join(folder, name), "rb") as f:
+                checksum = hashlib.sha384(f.read()).digest()
+            rows.append((int(version), rest[: -len(".sql")].replace("_", " "), checksum))
+        with psycopg.connect(self.pg.url(pgdb)) as c:
+            c.execute(
+                "CREATE TABLE IF NOT EXISTS _sqlx_migrations (version BIGINT PRIMARY KEY, "
+                "description TEXT NOT NULL, installed_on TIMESTAMPTZ NOT NULL DEFAULT now(), "
+                "success BOOLEAN NOT NULL, checksum BYTEA NOT NULL, execution_time BIGINT NOT NULL)"
+            )
+            with c.cursor().copy("COPY _sqlx_migrations (version, description, success, checksum, execution_time) FROM STDIN") as cp:
+                for v, d, ck in rows:
+                    cp.write_row((v, d, True, ck, 1000))
+
+
+# ---------------------------------------------------------------- measuring
+
+
+class Entry:
+    """One row of a case: how to prepare a run, the commands to time, how to check it."""
+
+    def __init__(self, name, cmds, before=None, after=None, check=None, warm=None, skip=None):
+        self.name = name
+        self.cmds = cmds  # rep -> [Cmd]
+        self.before = before  # rep -> None (untimed)
+        self.after = after  # rep -> None (untimed)
+        self.check = check  # rep -> None, raises Failed
+        self.warm = warm  # -> None, untimed, once
+        self.skip = skip  # reason or None
+        self.times = []
+        self.rss = []
+        self.error = skip
+
+    def median(self):
+        return statistics.median(self.times) if self.times else None
+
+    def max_rss_mb(self):
+        return max(self.rss) / 1024 if self.rss else None
+
+
+def one_run(case, e, rep, logfile, rss, timed, check):
+    try:
+        if e.before:
+            e.before(rep)
+        t, kb = run_seq(e.cmds(rep), logfile, rss)
+        if check and e.check:
+            e.check(rep)
+        if timed:
+            e.times.append(t)
+        if kb is not None:
+            e.rss.append(kb)
+    except (Failed, psycopg.Error) as ex:
+        e.error = str(ex).strip()
+        log(f"{case}/{e.name} failed: {e.error.splitlines()[0]}")
+    finally:
+        if e.after:
+            try:
+                e.after(rep)
+            except psycopg.Error:
+                pass
+
+
+def measure(case, entries, reps, rss_inline=False):
+    """Warm up, then `reps` timed runs per entry, rotating which entry goes first.
+
+    rss_inline=False (short commands): one extra untimed run under /usr/bin/time gives the
+    max RSS and checks the result; the timed runs are bare. rss_inline=True (runs of
+    seconds, where the wrapper's millisecond is noise): every timed run is wrapped.
+    """
+    logfile = os.path.join(LOGS, f"{case}.log")
+    for e in entries:
+        if e.warm and not e.error:
+            try:
+                e.warm()
+            except Failed as ex:
+                e.error = f"warm-up failed: {ex}"
+    if not rss_inline:
+        for e in entries:
+            if not e.error:
+                one_run(case, e, reps, logfile, rss=True, timed=False, check=True)
+    for rep in range(reps):
+        live = [e for e in entries if not e.error]
+        if not live:
+            break
+        k = rep % len(live)
+        for e in live[k:] + live[:k]:
+            one_run(case, e, rep, logfile, rss=rss_inline, timed=True, check=rss_inline and rep == 0)
+    for e in entries:
+        m = e.median()
+        log(f"{case}/{e.name}: " + (f"median {m * 1000:.1f} ms over {len(e.times)}" if m is not None else f"n/a ({(e.error or '').splitlines()[0] if e.error else ''})"))
+    return entries
+
+
+# ---------------------------------------------------------------- cases
+
+
+def hist_dir(name):
+    return os.path.join(WORK, "hist", name)
+
+
+def make_history(name, dbs, n, shape="linear", tools=("migrate", "alembic", "sqlx", "floor")):
+    out = hist_dir(name)
+    stamp = os.path.join(out, "params.json")
+    params = json.dumps({"dbs": dbs, "n": n, "shape": shape, "tools": list(tools), "gen": gen_digest()})
+    try:
+        with open(stamp) as f:
+            if f.read() == params:
+                log(f"reusing {name}: {len(dbs)} x {n} revisions ({shape})")
+                return out
+    except OSError:
+        pass
+    t0 = time.perf_counter()
+    gen.generate(out, dbs, n, shape, tools)
+    with open(stamp, "w") as f:
+        f.write(params)
+    log(f"generated {name}: {len(dbs)} x {n} revisions ({shape}) in {time.perf_counter() - t0:.1f} s")
+    return out
+
+
+def gen_digest():
+    """Histories on disk are reused only when gen.py is unchanged."""
+    with open(gen.__file__, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:16]
+
+
+def case_noop(T, n, reps, peers=True):
+    """Two databases of n revisions, all applied; each tool has its own pair of databases."""
+    name = f"noop-{n}"
+    hist = make_history(name, ["core", "ai"], n)
+    pg = T.pg
+    dbs = {tool: {db: f"bench_noop{n}_{tool}_{db}" for db in ("core", "ai")} for tool in ("migrate", "alembic", "sqlx")}
+    for tool in dbs.values():
+        for d in tool.values():
+            pg.fresh(d)
+    entries = []
+    env = {"BENCH_CORE_URL": pg.url(dbs["migrate"]["core"]), "BENCH_AI_URL": pg.url(dbs["migrate"]["ai"])}
+    cfg = T.migrate_config(hist, {"core": "BENCH_CORE_URL", "ai": "BENCH_AI_URL"})
+
+    def migrate_setup():
+        logfile = os.path.join(LOGS, f"{name}.setup.log")
+        try:
+            run_seq([T.m(cfg, "stamp", db, "head", env=env) for db in ("core", "ai")], logfile)
+        except Failed:
+            log(f"{name}: `migrate stamp` failed, applying with `migrate up --all` instead")
+            run_seq([T.m(cfg, "up", "--all", env=env)], logfile)
+
+    entries.append(Entry("migrate up --all", lambda rep: [T.m(cfg, "up", "--all", env=env)], warm=migrate_setup, skip=T.migrate_missing))
+    entries.append(Entry("floor: 2 x psql SELECT 1", lambda rep: [T.psql(dbs["migrate"][db], "-Atc", "SELECT 1") for db in ("core", "ai")]))
+    if peers:
+        logfile = os.path.join(LOGS, f"{name}.setup.log")
+        entries.append(
+            Entry(
+                "alembic upgrade head (x2)",
+                lambda rep: [T.a(hist, db, dbs["alembic"][db], "upgrade", "head") for db in ("core", "ai")],
+                warm=lambda: run_seq([T.a(hist, db, dbs["alembic"][db], "stamp", "head") for db in ("core", "ai")], logfile),
+            )
+        )
+
+        def sqlx_setup():
+            for db in ("core", "ai"):
+                T.sqlx_stamp(hist, db, dbs["sqlx"][db])
+
+        entries.append(Entry("sqlx migrate run (x2)", lambda rep: [T.s(hist, db, dbs["sqlx"][db]) for db in ("core", "ai")], warm=sqlx_setup))
+    measure(name, entries, reps)
+    for tool in dbs.values():
+        for d in tool.values():
+            pg.drop(d)
+    return entries
+
+
+def case_apply(T, n, reps, peers=True):
+    """A fresh database per run, n revisions of CREATE TABLE + CREATE INDEX."""
+    name = f"apply-{n}"
+    hist = make_history(name, ["core"], n, tools=("migrate", "alembic", "sqlx", "floor") if peers else ("migrate", "floor"))
+    pg = T.pg
+    cfg = T.migrate_config(hist, {"core": "BENCH_CORE_URL"})
+
+    def db(tool, rep):
+        return f"bench_apply{n}_{tool}_{rep}"
+
+    def fresh(tool):
+        return lambda rep: pg.fresh(db(tool, rep))
+
+    def drop(tool):
+        return lambda rep: pg.drop(db(tool, rep))
+
+    def check(tool):
+        def f(rep):
+            got = pg.count_tables(db(tool, rep))
+            if got != n:
+                raise Failed(f"{tool} left {got} tables, expected {n}")
+
+        return f
+
+    logfile = os.path.join(LOGS, f"{name}.setup.log")
+    entries = [
+        Entry(
+            "migrate up",
+            lambda rep: [T.m(cfg, "up", "core", env={"BENCH_CORE_URL": pg.url(db("migrate", rep))})],
+            before=fresh("migrate"),
+            after=drop("migrate"),
+            check=check("migrate"),
+            warm=lambda: run_seq([Cmd(["cat", *sorted(os.path.join(hist, "migrate", "core", f) for f in os.listdir(os.path.join(hist, "migrate", "core")))], quiet=True)], logfile),
+            skip=T.migrate_missing,
+        ),
+        Entry(
+            "floor: psql -f, BEGIN/COMMIT per revision",
+            lambda rep: [T.psql(db("floor", rep), "-f", os.path.join(hist, "floor", "core.sql"))],
+            before=fresh("floor"),
+            after=drop("floor"),
+            check=check("floor"),
+        ),
+    ]
+    if peers:
+        entries.append(
+            Entry(
+                "alembic upgrade head",
+                lambda rep: [T.a(hist, "core", db("alembic", rep), "upgrade", "head")],
+                before=fresh("alembic"),
+                after=drop("alembic"),
+                check=check("alembic"),
+                # writes the .pyc files, as any earlier alembic command in a checkout has
+                warm=lambda: run_seq([T.a(hist, "core", "postgres", "heads")], logfile),
+            )
+        )
+        entries.append(
+            Entry(
+                "sqlx migrate run",
+                lambda rep: [T.s(hist, "core", db("sqlx", rep))],
+                before=fresh("sqlx"),
+                after=drop("sqlx"),
+                check=check("sqlx"),
+            )
+        )
+    return measure(name, entries, reps, rss_inline=True)
+
+
+def case_graph(T, n, reps, peers=True):
+    """n revision files with n/50 fork/merge diamonds: static commands only."""
+    name = f"graph-{n}"
+    hist = make_history(name, ["g"], n, "graph", tools=("migrate", "alembic"))
+    cfg = T.migrate_config(hist, {"g": "BENCH_G_URL"})
+    env = {"BENCH_G_URL": T.pg.url("postgres")}
+    folder = os.path.join(hist, "migrate", "g")
+    files = sorted(os.path.join(folder, f) for f in os.listdir(folder))
+    logfile = os.path.join(LOGS, f"{name}.setup.log")
+    entries = [
+        Entry("migrate check", lambda rep: [T.m(cfg, "check", "g", env=env)], skip=T.migrate_missing),
+        Entry("migrate heads", lambda rep: [T.m(cfg, "heads", "g", env=env)], skip=T.migrate_missing),
+        Entry("floor: cat all files", lambda rep: [Cmd(["cat", *files], quiet=True)]),
+    ]
+    if peers:
+        entries.append(Entry("alembic heads", lambda rep: [T.a(hist, "g", "postgres", "heads")], warm=lambda: run_seq([T.a(hist, "g", "postgres", "heads")], logfile)))
+    return measure(name, entries, reps)
+
+
+def case_wide(T, n, reps, ndb=8):
+    """ndb fresh databases of n revisions: `up --all` against ndb sequential `up DB`."""
+    name = "wide"
+    names = [f"d{i}" for i in range(1, ndb + 1)]
+    hist = make_history(name, names, n, tools=("migrate",))
+    pg = T.pg
+    cfg = T.migrate_config(hist, {d: f"BENCH_{d.upper()}_URL" for d in names})
+
+    def pgdb(kind, d, rep):
+        return f"bench_wide_{kind}_{d}_{rep}"
+
+    def env(kind, rep):
+        return {f"BENCH_{d.upper()}_URL": pg.url(pgdb(kind, d, rep)) for d in names}
+
+    def before(kind):
+        return lambda rep: [pg.fresh(pgdb(kind, d, rep)) for d in names]
+
+    def after(kind):
+        return lambda rep: [pg.drop(pgdb(kind, d, rep)) for d in names]
+
+    def check(kind):
+        def f(rep):
+            for d in names:
+                got = pg.count_tables(pgdb(kind, d, rep))
+                if got != n:
+                    raise Failed(f"{d} has {got} tables, expected {n}")
+
+        return f
+
+    entries = [
+        Entry(f"migrate up --all ({ndb} databases)", lambda rep: [T.m(cfg, "up", "--all", env=env("all", rep))], before=before("all"), after=after("all"), check=check("all"), skip=T.migrate_missing),
+        Entry(f"floor: {ndb} sequential migrate up DB", lambda rep: [T.m(cfg, "up", d, env=env("seq", rep)) for d in names], before=before("seq"), after=after("seq"), check=check("seq"), skip=T.migrate_missing),
+    ]
+    return measure(name, entries, reps)
+
+
+# ---------------------------------------------------------------- report
+
+
+def fmt_ms(s):
+    if s is None:
+        return "n/a"
+    ms = s * 1000
+    return f"{ms:,.0f} ms" if ms >= 100 else f"{ms:.1f} ms"
+
+
+def fmt_mb(m):
+    return "n/a" if m is None else f"{m:.1f} MB"
+
+
+def verdict(ok):
+    if ok is None:
+        return "n/a"
+    return "**met**" if ok else "**missed**"
+
+
+def version(argv):
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30, env=tool_env({}))
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return "n/a"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def case_table(title, entries, floor_name, lines):
+    floor = next((e for e in entries if e.name == floor_name), None)
+    fm = floor.median() if floor else None
+    lines.append(f"**{title}**\n")
+    lines.append("| tool | median | min | runs | ratio vs floor | max RSS |")
+    lines.append("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for e in entries:
+        m = e.median()
+        ratio = f"{m / fm:.2f}×" if m is not None and fm else "n/a"
+        if e is floor:
+            ratio = "1.00× (floor)"
+        if m is None:
+            why = (e.error or "not run").splitlines()[0][:120]
+            lines.append(f"| {e.name} | n/a | | | failed: {why} | |")
+        else:
+            lines.append(f"| {e.name} | {fmt_ms(m)} | {fmt_ms(min(e.times))} | {len(e.times)} | {ratio} | {fmt_mb(e.max_rss_mb())} |")
+    lines.append("")
+
+
+def by_name(entries, prefix):
+    return next((e for e in entries if e.name.startswith(prefix)), None)
+
+
+def med(entries, prefix):
+    e = by_name(entries, prefix) if entries else None
+    return e.median() if e else None
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def fmt_ratio(r):
+    return "n/a" if r is None else f"{r:.2f}×"
+
+
+def report(results, meta, args):
+    L = []
+    L.append(f"### Benchmark results ({meta['date']})\n")
+    L.append(f"- machine: {meta['cores']} cores ({meta['cpu']}), {meta['mem']}, load average before the run {meta['load']}")
+    L.append(f"- versions: {meta['migrate']}; PostgreSQL server {meta['server']} ({meta['psql']}); {meta['alembic']} with SQLAlchemy {meta['sqlalchemy']} and psycopg {meta['psycopg']}; {meta['sqlx']}")
+    L.append(f"- reproduce: `{meta['command']}` (runs per tool: {args.reps} for noop, check and wide; {args.reps_slow} for apply and the 10,000-revision cases; {args.reps_apply_10k} for apply at 10,000; medians; each tool's runs alternate with the others')")
+    L.append("- PostgreSQL is a throw-away local cluster (fsync off), reached over TCP on 127.0.0.1.\n")
+
+    noop, apply_, graph, wide = results.get("noop-1000"), results.get("apply-1000"), results.get("graph-10000"), results.get("wide")
+    targets = []
+    if noop:
+        r = ratio(med(noop, "migrate"), med(noop, "floor"))
+        targets.append(("noop: `migrate up --all` on 2 × 1,000 vs 2 sequential psql", "≤ 1.0× floor", fmt_ratio(r), verdict(None if r is None else r <= 1.0)))
+        r = ratio(med(noop, "alembic"), med(noop, "migrate"))
+        targets.append(("noop: Alembic time / migrate time", "≥ 20×", fmt_ratio(r), verdict(None if r is None else r >= 20)))
+    if apply_:
+        r = ratio(med(apply_, "migrate"), med(apply_, "floor"))
+        targets.append(("apply-1000: `migrate up` vs psql -f, one transaction per revision", "≤ 1.0× floor", fmt_ratio(r), verdict(None if r is None else r <= 1.0)))
+        r = ratio(med(apply_, "migrate"), med(apply_, "sqlx"))
+        targets.append(("apply-1000: migrate / sqlx-cli", "< 1.0× (faster)", fmt_ratio(r), verdict(None if r is None else r < 1.0)))
+    if graph:
+        m = med(graph, "migrate check")
+        targets.append(("graph-10k: `migrate check` time", "≤ 300 ms", fmt_ms(m), verdict(None if m is None else m <= 0.3)))
+        r = ratio(m, med(graph, "floor"))
+        targets.append(("graph-10k: `migrate check` vs cat of all files", "≤ 5× floor", fmt_ratio(r), verdict(None if r is None else r <= 5)))
+    if wide:
+        r = ratio(med(wide, "floor"), med(wide, "migrate"))
+        targets.append(("wide: 8 sequential `up DB` / one `up --all`", "≥ 1.8× faster", fmt_ratio(r), verdict(None if r is None else r >= 1.8)))
+    big = []
+    for key in ("graph-10000", "noop-10000", "apply-10000"):
+        for e in results.get(key) or []:
+            if e.name.startswith("migrate") and e.max_rss_mb() is not None:
+                big.append((f"{key} {e.name}", e.max_rss_mb()))
+    if big:
+        worst = max(big, key=lambda x: x[1])
+        targets.append(("peak RSS of migrate, every case with 10,000 revisions", "≤ 30 MB", f"{worst[1]:.1f} MB ({worst[0]})", verdict(worst[1] <= 30)))
+    # scaling: growth of migrate's median per 10x revisions
+    for kind, prefix in (("noop", "migrate"), ("apply", "migrate"), ("graph", "migrate check")):
+        pts = [(n, med(results.get(f"{kind}-{n}"), prefix)) for n in (100, 1000, 10000)]
+        pts = [(n, m) for n, m in pts if m is not None]
+        if len(pts) >= 2:
+            growth = max(b / a for (_, a), (_, b) in zip(pts, pts[1:]))
+            targets.append((f"scaling: {kind}, worst growth of migrate's time per 10× revisions", "≤ 10× (linear or better; 12× allowed for noise)", fmt_ratio(growth), verdict(growth <= 12)))
+
+    L.append("**Targets (issue 5)**\n")
+    L.append("| target | goal | measured | |")
+    L.append("| --- | --- | ---: | --- |")
+    for t in targets:
+        L.append("| " + " | ".join(t) + " |")
+    L.append("")
+
+    titles = {
+        "noop-1000": ("noop: two databases × 1,000 revisions, all applied", "floor: 2 x psql SELECT 1"),
+        "apply-1000": ("apply-1000: fresh database, 1,000 revisions (CREATE TABLE + CREATE INDEX)", "floor: psql -f, BEGIN/COMMIT per revision"),
+        "graph-10000": ("graph-10k: 10,000 revision files, 200 fork/merge diamonds", "floor: cat all files"),
+        "wide": ("wide: 8 fresh databases × 100 revisions", "floor: 8 sequential migrate up DB"),
+    }
+    for key, (title, floor) in titles.items():
+        if results.get(key):
+            case_table(title, results[key], floor, L)
+
+    # scaling table
+    rows = []
+    for kind, floor in (("noop", "floor"), ("apply", "floor"), ("graph", "floor")):
+        for n in (100, 1000, 10000):
+            es = results.get(f"{kind}-{n}")
+            if not es:
+                continue
+            fm = med(es, "floor")
+            cells = []
+            for label, prefix in (("migrate", "migrate check" if kind == "graph" else "migrate"), ("floor", "floor"), ("alembic", "alembic"), ("sqlx-cli", "sqlx")):
+                m = med(es, prefix)
+                e = by_name(es, prefix)
+                if e is None:
+                    cells.append("—")
+                elif m is None:
+                    cells.append("failed")
+                else:
+                    cells.append(fmt_ms(m) + (f" ({fmt_ratio(ratio(m, fm))})" if label != "floor" else ""))
+            mig = by_name(es, "migrate check" if kind == "graph" else "migrate")
+            rss = fmt_mb(mig.max_rss_mb()) if mig else "—"
+            rows.append(f"| {kind if kind != 'graph' else 'check'} | {n:,} | " + " | ".join(cells) + f" | {rss} |")
+    if rows:
+        L.append("**Scaling** (median; ratio vs the floor of the same size; apply at 10,000 runs migrate and the floor only)\n")
+        L.append("| case | revisions | migrate | floor | Alembic | sqlx-cli | migrate max RSS |")
+        L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        L.extend(rows)
+        L.append("")
+    L.append("Timings of the parts of this run: " + ", ".join(f"{k} {v:.0f} s" for k, v in meta["parts"].items()) + ".")
+    return "\n".join(L) + "\n"
+
+
+# ---------------------------------------------------------------- main
+
+
+def main():
+    p = argparse.ArgumentParser(description="migrate benchmark (issue 5)")
+    p.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", "5")), help="runs per tool for fast cases")
+    p.add_argument("--reps-slow", type=int, default=int(os.environ.get("BENCH_REPS_SLOW", "3")), help="runs per tool for apply and the 10,000-revision cases")
+    p.add_argument("--reps-apply-10k", type=int, default=int(os.environ.get("BENCH_REPS_APPLY_10K", "2")), help="runs per tool for apply at 10,000 revisions")
+    p.add_argument("--cases", default=os.environ.get("BENCH_CASES", "noop,apply,graph,wide,scaling"), help="comma-separated subset of noop,apply,graph,wide,scaling")
+    p.add_argument("--command", default="bench/run", help="command line shown in the report")
+    args = p.parse_args()
+    cases = set(args.cases.split(","))
+
+    os.makedirs(LOGS, exist_ok=True)
+    for f in os.listdir(LOGS):
+        os.remove(os.path.join(LOGS, f))
+    pg = Pg(os.environ["MIGRATE_TEST_POSTGRES_URL"])
+    T = Tools(pg, os.environ.get("MIGRATE_BIN"), os.environ["BENCH_ALEMBIC"], os.environ["BENCH_SQLX"])
+    if T.migrate_missing:
+        log(f"migrate rows will be n/a: {T.migrate_missing}")
+
+    import alembic
+    import sqlalchemy
+
+    meta = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cores": os.cpu_count(),
+        "cpu": cpu_model(),
+        "mem": f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB",
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "migrate": version([T.migrate, "--version"]) if not T.migrate_missing else "migrate (not built)",
+        "server": pg.conn.execute("SHOW server_version").fetchone()[0],
+        "psql": version([PSQL, "--version"]),
+        "alembic": f"alembic {alembic.__version__}",
+        "sqlalchemy": sqlalchemy.__version__,
+        "psycopg": psycopg.__version__,
+        "sqlx": version([T.sqlx, "--version"]),
+        "command": args.command,
+        "parts": json.loads(os.environ.get("BENCH_PARTS", "{}")),
+    }
+    R, S = args.reps, args.reps_slow
+    results = {}
+
+    def part(key, fn):
+        t0 = time.perf_counter()
+        log(f"case {key} ...")
+        results[key] = fn()
+        meta["parts"][key] = time.perf_counter() - t0
+
+    if "noop" in cases:
+        part("noop-1000", lambda: case_noop(T, 1000, R))
+    if "apply" in cases:
+        part("apply-1000", lambda: case_apply(T, 1000, S))
+    if "graph" in cases:
+        part("graph-10000", lambda: case_graph(T, 10000, S))
+    if "wide" in cases:
+        part("wide", lambda: case_wide(T, 100, R))
+    if "scaling" in cases:
+        part("noop-100", lambda: case_noop(T, 100, R))
+        part("apply-100", lambda: case_apply(T, 100, S))
+        part("graph-100", lambda: case_graph(T, 100, R))
+        part("graph-1000", lambda: case_graph(T, 1000, R))
+        part("noop-10000", lambda: case_noop(T, 10000, S))
+        part("apply-10000", lambda: case_apply(T, 10000, args.reps_apply_10k, peers=False))
+
+    text = report(results, meta, args)
+    with open(os.path.join(WORK, "results.md"), "w") as f:
+        f.write(text)
+    raw = {k: [{"name": e.name, "times": e.times, "rss_kb": e.rss, "error": e.error} for e in v] for k, v in results.items()}
+    with open(os.path.join(WORK, "results.json"), "w") as f:
+        json.dump({"meta": meta, "results": raw}, f, indent=1)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
