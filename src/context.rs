@@ -121,15 +121,36 @@ impl Project {
         if !files.errors.is_empty() {
             return Err(load_failure(name, &files.errors).into());
         }
-        Graph::build(files.revisions.clone()).map_err(|errs| {
-            let lines: Vec<String> = errs.iter().map(ToString::to_string).collect();
-            Fail::bad_input(format!(
-                "database `{name}`: the revision graph is broken:\n  {}",
-                lines.join("\n  ")
-            ))
-            .hint("fix the files named above, then run `migrate check` again")
-            .into()
-        })
+        build_graph(name, files.revisions.clone())
+    }
+
+    /// The graphs of several databases, their folders read at once (one
+    /// thread per folder, each folder once even when databases share it).
+    /// The first problem, in the order of `names`, is the error.
+    pub fn graphs(&self, names: &[String]) -> Result<Vec<Graph>> {
+        let mut by_folder: BTreeMap<&Path, Vec<&str>> = BTreeMap::new();
+        for name in names {
+            by_folder
+                .entry(self.database(name)?.migrations.as_path())
+                .or_default()
+                .push(name);
+        }
+        let dir = &self.config.dir;
+        let mut built: BTreeMap<String, Result<Graph>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = by_folder
+                .iter()
+                .map(|(folder, dbs)| scope.spawn(move || build_shared(folder, dir, dbs)))
+                .collect();
+            // A lost thread leaves its databases out; they are built below.
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        names
+            .iter()
+            .map(|n| built.remove(n).unwrap_or_else(|| self.graph(n)))
+            .collect()
     }
 
     /// Resolves the URL of a database; a fallback or default URL warns, or
@@ -152,6 +173,44 @@ impl Project {
             .display()
             .to_string()
     }
+}
+
+/// Reads one folder and builds the graph of every database that uses it;
+/// the revisions are moved into the last graph rather than copied.
+fn build_shared(folder: &Path, base: &Path, dbs: &[&str]) -> Vec<(String, Result<Graph>)> {
+    let files = load_dir(folder, base);
+    if !files.errors.is_empty() {
+        return dbs
+            .iter()
+            .map(|db| {
+                (
+                    (*db).to_owned(),
+                    Err(load_failure(db, &files.errors).into()),
+                )
+            })
+            .collect();
+    }
+    let Some((last, rest)) = dbs.split_last() else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, Result<Graph>)> = rest
+        .iter()
+        .map(|db| ((*db).to_owned(), build_graph(db, files.revisions.clone())))
+        .collect();
+    out.push(((*last).to_owned(), build_graph(last, files.revisions)));
+    out
+}
+
+fn build_graph(name: &str, revisions: Vec<crate::revision::Revision>) -> Result<Graph> {
+    Graph::build(revisions).map_err(|errs| {
+        let lines: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        Fail::bad_input(format!(
+            "database `{name}`: the revision graph is broken:\n  {}",
+            lines.join("\n  ")
+        ))
+        .hint("fix the files named above, then run `migrate check` again")
+        .into()
+    })
 }
 
 /// The error for a folder with malformed revision files, listing each one.

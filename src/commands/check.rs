@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::cli::CheckArgs;
 use crate::commands::online;
-use crate::commands::status::look;
+use crate::commands::status::{look, prepare_read};
 use crate::context::{Context, Project, and_ticked};
 use crate::exit::Category;
 use crate::graph::Graph;
@@ -112,8 +112,8 @@ async fn check_online(
     args: &CheckArgs,
     docs: &mut BTreeMap<String, CheckDoc>,
 ) -> Result<Category> {
-    let prepared = online::prepare(ctx, project, names)?;
-    let looked = look(&prepared, online::wait(project, args.wait)).await;
+    let (prepared, pending) = prepare_read(ctx, project, names, online::wait(project, args.wait))?;
+    let looked = look(&prepared, pending).await;
     let mut worst = Category::Success;
     for l in &looked {
         let Some(doc) = docs.get_mut(&l.db.name) else {

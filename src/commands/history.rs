@@ -8,8 +8,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::cli::HistoryArgs;
-use crate::commands::online;
-use crate::commands::status::look;
+use crate::commands::status::{look, prepare_read};
 use crate::context::{Context, Project};
 use crate::exit::{Category, Fail};
 use crate::graph::Graph;
@@ -165,8 +164,9 @@ fn resolve(graph: &Graph, side: &str, db: &str) -> Result<Option<Resolved>> {
 }
 
 async fn applied_set(ctx: &Context, project: &Project, db: &str) -> Result<BTreeSet<String>> {
-    let prepared = online::prepare(ctx, project, &[db.to_owned()])?;
-    let mut looked = look(&prepared, project.config.settings.wait).await;
+    let (prepared, pending) =
+        prepare_read(ctx, project, &[db.to_owned()], project.config.settings.wait)?;
+    let mut looked = look(&prepared, pending).await;
     match looked.pop().map(|l| l.result) {
         Some(Ok(insp)) => Ok(insp.rows.into_iter().map(|r| r.revision).collect()),
         Some(Err(e)) => Err(e),

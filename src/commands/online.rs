@@ -22,29 +22,113 @@ pub(crate) struct Prepared {
     pub table: VersionTable,
 }
 
-/// Loads the graph and resolves the URL of every named database, so that
-/// bad input anywhere stops the run before any database is touched.
+impl Prepared {
+    /// Opens a connection to this database (see [`connect`]).
+    pub(crate) async fn connect(&self, wait: Duration, create: bool) -> Result<AnyDriver> {
+        connect(&self.name, &self.url, &self.table, wait, create).await
+    }
+}
+
+/// Resolves the URL of every named database and loads their graphs (one
+/// thread per folder), so that bad input anywhere stops the run before any
+/// database is touched.
 pub(crate) fn prepare(ctx: &Context, project: &Project, names: &[String]) -> Result<Vec<Prepared>> {
+    let endpoints = endpoints(ctx, project, names)?;
+    let graphs = project.graphs(names)?;
+    Ok(endpoints
+        .into_iter()
+        .zip(graphs)
+        .map(|((url, table), graph)| Prepared {
+            name: url.0,
+            graph,
+            url: url.1,
+            table,
+        })
+        .collect())
+}
+
+/// A connection being opened in the background.
+pub(crate) type Pending = tokio::task::JoinHandle<Result<AnyDriver>>;
+
+/// As [`prepare`], but every connection is opened while the files are
+/// read: start-up then costs about the slower of the two, not their sum.
+/// The handles come in the order of `names`. Opening a connection changes
+/// nothing, so bad input found meanwhile still stops the run untouched.
+pub(crate) fn prepare_connecting(
+    ctx: &Context,
+    project: &Project,
+    names: &[String],
+    wait: Duration,
+    create: bool,
+) -> Result<(Vec<Prepared>, Vec<Pending>)> {
+    let endpoints = endpoints(ctx, project, names)?;
+    let pending: Vec<Pending> = endpoints
+        .iter()
+        .map(|((name, url), table)| spawn_connect(name, url, table, wait, create))
+        .collect();
+    let graphs = match project.graphs(names) {
+        Ok(graphs) => graphs,
+        Err(e) => {
+            pending.iter().for_each(tokio::task::JoinHandle::abort);
+            return Err(e);
+        }
+    };
+    let prepared = endpoints
+        .into_iter()
+        .zip(graphs)
+        .map(|((url, table), graph)| Prepared {
+            name: url.0,
+            graph,
+            url: url.1,
+            table,
+        })
+        .collect();
+    Ok((prepared, pending))
+}
+
+/// Starts opening a connection in the background (see [`connect`]).
+pub(crate) fn spawn_connect(
+    name: &str,
+    url: &ResolvedUrl,
+    table: &VersionTable,
+    wait: Duration,
+    create: bool,
+) -> Pending {
+    let (name, url, table) = (name.to_owned(), url.clone(), table.clone());
+    tokio::spawn(async move { connect(&name, &url, &table, wait, create).await })
+}
+
+/// Waits for a connection opened by [`prepare_connecting`].
+pub(crate) async fn opened(pending: Pending) -> Result<AnyDriver> {
+    pending
+        .await
+        .map_err(|e| anyhow::anyhow!("the connection task stopped: {e}"))?
+}
+
+/// Each database's URL (with `--strict` applied) and version table; two
+/// databases on the same URL and version table are an error.
+fn endpoints(
+    ctx: &Context,
+    project: &Project,
+    names: &[String],
+) -> Result<Vec<((String, ResolvedUrl), VersionTable)>> {
     let mut out = Vec::new();
     for name in names {
         let db = project.database(name)?;
-        let graph = project.graph(name)?;
         let url = project.url(name, ctx.strict, &ctx.printer)?;
         ctx.printer.add_secret(&url.url);
-        out.push(Prepared {
-            name: name.clone(),
-            graph,
-            url,
-            table: VersionTable::new(db.schema.as_deref(), &db.version_table),
-        });
+        out.push((
+            (name.clone(), url),
+            VersionTable::new(db.schema.as_deref(), &db.version_table),
+        ));
     }
     let pairs: Vec<(&str, &ResolvedUrl, &crate::config::DatabaseConfig)> = out
         .iter()
-        .filter_map(|p| {
+        .filter_map(|((name, url), _)| {
             project
-                .database(&p.name)
+                .database(name)
                 .ok()
-                .map(|db| (p.name.as_str(), &p.url, db))
+                .map(|db| (name.as_str(), url, db))
         })
         .collect();
     crate::config::check_distinct(&pairs)?;
@@ -55,25 +139,29 @@ pub(crate) fn prepare(ctx: &Context, project: &Project, names: &[String]) -> Res
 /// `create == false` never creates a SQLite file (read-only commands).
 /// Passwords in driver messages are scrubbed by the printer, which knows
 /// every URL of the run.
-pub(crate) async fn connect(db: &Prepared, wait: Duration, create: bool) -> Result<AnyDriver> {
-    let url = &db.url.url;
+pub(crate) async fn connect(
+    name: &str,
+    resolved: &ResolvedUrl,
+    table: &VersionTable,
+    wait: Duration,
+    create: bool,
+) -> Result<AnyDriver> {
+    let url = &resolved.url;
     if url.kind() == DriverKind::Mysql {
         return Err(Fail::bad_input(format!(
-            "database `{}`: MySQL/MariaDB URLs are recognised but not supported by this version of migrate",
-            db.name
+            "database `{name}`: MySQL/MariaDB URLs are recognised but not supported by this version of migrate"
         ))
         .hint("use a PostgreSQL or SQLite database for now; see \"Databases\" in the README")
         .into());
     }
     if url.kind() == DriverKind::Sqlite {
-        sqlite_folder(db, create)?;
+        sqlite_folder(name, resolved, create)?;
     }
-    driver::connect(url.connect_url(), db.table.clone(), wait, create)
+    driver::connect(url.connect_url(), table.clone(), wait, create)
         .await
         .map_err(|e| {
             anyhow::Error::new(e).context(format!(
-                "database `{}`: cannot connect to {}",
-                db.name,
+                "database `{name}`: cannot connect to {}",
                 url.redacted()
             ))
         })
@@ -96,15 +184,14 @@ pub(crate) async fn session<T>(
 /// `default_url` is local state and is made on demand (a fresh clone lacks
 /// it); for a URL from the environment a missing folder is an error, since
 /// the application would not find the file either.
-fn sqlite_folder(db: &Prepared, create: bool) -> Result<()> {
-    let url = &db.url.url;
+fn sqlite_folder(name: &str, resolved: &ResolvedUrl, create: bool) -> Result<()> {
+    let url = &resolved.url;
     let folder = url.sqlite_path().and_then(std::path::Path::parent);
-    match (&db.url.source, folder) {
+    match (&resolved.source, folder) {
         (UrlSource::Default { .. }, Some(folder)) if create => std::fs::create_dir_all(folder)
             .map_err(|e| {
                 anyhow::anyhow!(
-                    "database `{}`: cannot create `{}`: {e}",
-                    db.name,
+                    "database `{name}`: cannot create `{}`: {e}",
                     folder.display()
                 )
             }),
@@ -113,8 +200,7 @@ fn sqlite_folder(db: &Prepared, create: bool) -> Result<()> {
         (UrlSource::Primary { var } | UrlSource::Fallback { used: var, .. }, _) => {
             url.check_sqlite_folder().map_err(|e| {
                 anyhow::Error::new(e).context(format!(
-                    "database `{}`: the URL in `{var}` is not usable",
-                    db.name
+                    "database `{name}`: the URL in `{var}` is not usable"
                 ))
             })
         }

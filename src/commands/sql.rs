@@ -28,7 +28,14 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &SqlArgs) -> Res
             db.graph.closure([&id])
         }
         None => {
-            let mut looked = look(&prepared, project.config.settings.wait).await;
+            let pending = vec![online::spawn_connect(
+                &db.name,
+                &db.url,
+                &db.table,
+                project.config.settings.wait,
+                false,
+            )];
+            let mut looked = look(&prepared, pending).await;
             match looked.pop().map(|l| l.result) {
                 Some(Ok(insp)) => insp.state.applied,
                 Some(Err(e)) => {

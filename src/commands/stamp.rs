@@ -30,7 +30,7 @@ pub(crate) async fn run_stamp(
             settings: &settings,
             progress: &progress,
         };
-        let conn = online::connect(db, online::wait(project, args.wait), true).await?;
+        let conn = db.connect(online::wait(project, args.wait), true).await?;
         let report = online::session(conn, async |d| {
             engine::stamp(d, &job, &targets, args.purge).await
         })
@@ -72,7 +72,7 @@ pub(crate) async fn run_repair(
             settings: &settings,
             progress: &progress,
         };
-        let conn = online::connect(db, project.config.settings.wait, true).await?;
+        let conn = db.connect(project.config.settings.wait, true).await?;
         let report = online::session(conn, async |d| {
             engine::repair(d, &job, &args.revision, args.forget).await
         })

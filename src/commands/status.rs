@@ -36,13 +36,12 @@ impl Looked<'_> {
 }
 
 /// Connects to every database at once and reads its state.
-/// Sorted by database name, so output is stable.
-pub(crate) async fn look<'p>(
-    prepared: &'p [Prepared],
-    wait: std::time::Duration,
-) -> Vec<Looked<'p>> {
-    let mut looked = join_all(prepared.iter().map(|db| async move {
-        let result = match online::connect(db, wait, false).await {
+/// Reads every database's state, over connections opened by
+/// [`online::prepare_connecting`] (in the same order); sorted by database
+/// name, so output is stable.
+pub(crate) async fn look(prepared: &[Prepared], pending: Vec<online::Pending>) -> Vec<Looked<'_>> {
+    let mut looked = join_all(prepared.iter().zip(pending).map(|(db, conn)| async move {
+        let result = match online::opened(conn).await {
             Ok(conn) => {
                 online::session(conn, async |d| {
                     engine::inspect(d, &db.name, &db.graph).await
@@ -56,6 +55,16 @@ pub(crate) async fn look<'p>(
     .await;
     looked.sort_by(|a, b| a.db.name.cmp(&b.db.name));
     looked
+}
+
+/// Prepares the named databases and reads their state, read-only.
+pub(crate) fn prepare_read(
+    ctx: &Context,
+    project: &Project,
+    names: &[String],
+    wait: std::time::Duration,
+) -> Result<(Vec<Prepared>, Vec<online::Pending>)> {
+    online::prepare_connecting(ctx, project, names, wait, false)
 }
 
 #[derive(Serialize)]
@@ -76,8 +85,8 @@ pub(crate) async fn run_status(
     args: &SelectArgs,
 ) -> Result<Category> {
     let names = project.select(&args.select)?;
-    let prepared = online::prepare(ctx, project, &names)?;
-    let looked = look(&prepared, online::wait(project, args.wait)).await;
+    let (prepared, pending) = prepare_read(ctx, project, &names, online::wait(project, args.wait))?;
+    let looked = look(&prepared, pending).await;
     let mut worst = Category::Success;
     let mut docs = BTreeMap::new();
     let mut rows = Vec::new();
@@ -134,8 +143,8 @@ pub(crate) async fn run_current(
     args: &SelectArgs,
 ) -> Result<Category> {
     let names = project.select(&args.select)?;
-    let prepared = online::prepare(ctx, project, &names)?;
-    let looked = look(&prepared, online::wait(project, args.wait)).await;
+    let (prepared, pending) = prepare_read(ctx, project, &names, online::wait(project, args.wait))?;
+    let looked = look(&prepared, pending).await;
     let mut worst = Category::Success;
     let mut docs: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut text = String::new();
@@ -175,8 +184,8 @@ pub(crate) async fn run_verify(
     args: &SelectArgs,
 ) -> Result<Category> {
     let names = project.select(&args.select)?;
-    let prepared = online::prepare(ctx, project, &names)?;
-    let looked = look(&prepared, online::wait(project, args.wait)).await;
+    let (prepared, pending) = prepare_read(ctx, project, &names, online::wait(project, args.wait))?;
+    let looked = look(&prepared, pending).await;
     let mut worst = Category::Success;
     let mut docs = BTreeMap::new();
     let mut text = String::new();

@@ -6,7 +6,7 @@ use anyhow::Result;
 use futures_util::future::join_all;
 
 use crate::cli::{DownArgs, UpArgs};
-use crate::commands::online::{self, Prepared};
+use crate::commands::online::{self, Pending, Prepared};
 use crate::context::{Context, Project};
 use crate::engine::{self, Failure, Job, Outcome, Report};
 use crate::exit::{self, Category};
@@ -17,9 +17,11 @@ use crate::render::run_report;
 pub(crate) async fn run_up(ctx: &Context, project: &Project, args: UpArgs) -> Result<Category> {
     let target: Target = args.to.as_deref().unwrap_or("head").parse()?;
     let names = project.select(&args.select)?;
-    let prepared = online::prepare(ctx, project, &names)?;
-    let settings = online::run_settings(ctx, project);
     let wait = online::wait(project, args.wait);
+    let (prepared, pending) =
+        online::prepare_connecting(ctx, project, &names, wait, !args.dry_run)?;
+    let mut pending: BTreeMap<String, Pending> = names.iter().cloned().zip(pending).collect();
+    let settings = online::run_settings(ctx, project);
     let progress = progress(ctx);
     let mut results: BTreeMap<String, Outcome> = BTreeMap::new();
     for wave in project.waves(&names) {
@@ -35,13 +37,14 @@ pub(crate) async fn run_up(ctx: &Context, project: &Project, args: UpArgs) -> Re
                     progress: &progress,
                 };
                 let target = &target;
+                let conn = pending.remove(&db.name);
                 async move {
                     if let Some(dep) = blocked {
                         return (db.name.clone(), Outcome::Skipped(dep));
                     }
                     (
                         db.name.clone(),
-                        Outcome::Ran(up_one(db, &job, target, args.dry_run, wait).await),
+                        Outcome::Ran(up_one(conn, &job, target, args.dry_run).await),
                     )
                 }
             });
@@ -72,7 +75,7 @@ pub(crate) async fn run_down(
             progress: &progress,
         };
         let wait = online::wait(project, args.wait);
-        let outcome = match online::connect(db, wait, true).await {
+        let outcome = match db.connect(wait, true).await {
             Ok(conn) => {
                 online::session(conn, async |d| {
                     engine::down(d, &job, &target, args.dry_run).await
@@ -90,18 +93,15 @@ pub(crate) async fn run_down(
 }
 
 async fn up_one(
-    db: &Prepared,
+    conn: Option<Pending>,
     job: &Job<'_>,
     target: &Target,
     dry_run: bool,
-    wait: std::time::Duration,
 ) -> Result<Report, Failure> {
-    let conn = online::connect(db, wait, !dry_run)
-        .await
-        .map_err(|error| Failure {
-            report: Report::default(),
-            error,
-        })?;
+    let Some(conn) = conn else {
+        return Err(anyhow::anyhow!("database `{}`: no connection was opened", job.db).into());
+    };
+    let conn = online::opened(conn).await?;
     online::session(conn, async |d| engine::up(d, job, target, dry_run).await).await
 }
 
