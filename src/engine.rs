@@ -467,16 +467,16 @@ fn current_after(graph: &Graph, before: &AppliedState, done: &[Done], up: bool) 
 /// Stops the run on state that must be resolved first; turns the rest into warnings.
 fn gate(state: &AppliedState, job: &Job<'_>, report: &mut Report) -> anyhow::Result<()> {
     let mut blocking = Vec::new();
+    let mut warnings = Vec::new();
     for issue in &state.issues {
         let strict_block = job.settings.strict && matches!(issue, StateIssue::Unknown { .. });
         if issue.blocks_up() || strict_block {
             blocking.push(issue.render(job.db));
         } else {
-            report
-                .warnings
-                .push(format!("database `{}`: {}", job.db, issue.render(job.db)));
+            warnings.push(format!("database `{}`: {}", job.db, issue.render(job.db)));
         }
     }
+    report.warnings.extend(capped(warnings, job.db));
     if blocking.is_empty() {
         return Ok(());
     }
@@ -488,10 +488,25 @@ fn gate(state: &AppliedState, job: &Job<'_>, report: &mut Report) -> anyhow::Res
     Err(Fail::failed(format!(
         "database `{}`: nothing was run; {what}:\n  {}",
         job.db,
-        blocking.join("\n  ")
+        capped(blocking, job.db).join("\n  ")
     ))
     .into())
 }
+
+/// At most [`MAX_LISTED`] lines: a database restored from another branch can
+/// have thousands of unknown revisions, and one line each helps nobody.
+pub fn capped(mut lines: Vec<String>, db: &str) -> Vec<String> {
+    if lines.len() > MAX_LISTED {
+        let more = lines.len() - (MAX_LISTED - 1);
+        lines.truncate(MAX_LISTED - 1);
+        lines.push(format!(
+            "… and {more} more like these (`migrate verify {db}` lists them all)"
+        ));
+    }
+    lines
+}
+
+const MAX_LISTED: usize = 10;
 
 fn new_row(rev: &Revision, method: &str, job: &Job<'_>) -> NewRow {
     NewRow {

@@ -49,11 +49,11 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &CheckArgs) -> R
     ctx.printer.json(&docs);
     ctx.printer.text(&summary(&docs));
     for (name, doc) in &docs {
-        for e in &doc.errors {
+        for e in crate::engine::capped(doc.errors.clone(), name) {
             ctx.printer
                 .error(&format!("database `{name}`: {e}"), &[], None);
         }
-        for w in &doc.warnings {
+        for w in crate::engine::capped(doc.warnings.clone(), name) {
             ctx.printer.warn(&format!("database `{name}`: {w}"));
         }
         if doc.heads.len() > 1 {

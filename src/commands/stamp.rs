@@ -50,11 +50,25 @@ pub(crate) async fn run_stamp(
                 db.name,
                 ids.len(),
                 if ids.len() == 1 { "" } else { "s" },
-                ids.join(" ")
+                listed(&ids)
             ));
         }
     }
     Ok(Category::Success)
+}
+
+/// Up to ten ids, then a count: a stamp of a long history is thousands.
+fn listed(ids: &[String]) -> String {
+    match ids {
+        [] => String::new(),
+        few if few.len() <= 10 => few.join(" "),
+        many => format!(
+            "{} … {} ({} in all)",
+            many[..5].join(" "),
+            many[many.len() - 1],
+            many.len()
+        ),
+    }
 }
 
 pub(crate) async fn run_repair(

@@ -308,12 +308,13 @@ fn report_errors(ctx: &Context, looked: &[Looked<'_>]) {
                     .error(&e.to_string(), &causes, exit::hint(e).as_deref());
             }
             Ok(insp) => {
-                for issue in &insp.state.issues {
-                    ctx.printer.warn(&format!(
-                        "database `{}`: {}",
-                        l.db.name,
-                        issue.render(&l.db.name)
-                    ));
+                let lines = insp
+                    .state
+                    .issues
+                    .iter()
+                    .map(|i| format!("database `{}`: {}", l.db.name, i.render(&l.db.name)));
+                for line in engine::capped(lines.collect(), &l.db.name) {
+                    ctx.printer.warn(&line);
                 }
             }
         }
