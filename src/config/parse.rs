@@ -190,7 +190,8 @@ fn parse_duration(
             ConfigErrorKind::BadDuration {
                 key,
                 value: value_text,
-                reason,
+                // humantime's reason quotes the bad unit, which can be huge.
+                reason: clip(&reason),
             },
         )
     };
