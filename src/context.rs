@@ -1,17 +1,16 @@
 //! The resolved run: global flags become a [`Context`] before any command
 //! runs, and commands that need `migrate.toml` open a [`Project`] from it
-//! (config found and read, `.env` loaded, revision folders loaded once).
+//! (config found and read, `.env` loaded).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use anyhow::{Context as _, Result};
 
 use crate::cli::{DbSelection, GlobalArgs};
 use crate::config::{self, Config, DatabaseConfig, Env, ResolvedUrl};
 use crate::exit::Fail;
-use crate::graph::Graph;
+use crate::graph::{Graph, and_ticked};
 use crate::render::printer::Printer;
 use crate::revision::load::{LoadError, LoadedDir, load_dir};
 
@@ -45,7 +44,6 @@ impl Context {
             config,
             env,
             cwd: self.cwd.clone(),
-            loaded: Mutex::new(BTreeMap::new()),
         })
     }
 }
@@ -55,8 +53,6 @@ pub struct Project {
     pub config: Config,
     pub env: Env,
     pub cwd: PathBuf,
-    /// Revision folders already read, by absolute path (databases may share one).
-    loaded: Mutex<BTreeMap<PathBuf, Arc<LoadedDir>>>,
 }
 
 impl Project {
@@ -71,7 +67,7 @@ impl Project {
             self.config.path.display(),
             and_ticked(&known)
         ));
-        if let Some(best) = did_you_mean(name, &known) {
+        if let Some(best) = self.config.suggest_database(name) {
             fail = fail.hint(format!("did you mean `{best}`?"));
         }
         Err(fail.into())
@@ -99,19 +95,9 @@ impl Project {
         self.config.order(names)
     }
 
-    /// The revision files of a database, read once per folder.
-    pub fn files(&self, name: &str) -> Result<Arc<LoadedDir>> {
-        let db = self.database(name)?;
-        let mut loaded = self
-            .loaded
-            .lock()
-            .map_err(|_| anyhow::anyhow!("revision cache poisoned"))?;
-        if let Some(dir) = loaded.get(&db.migrations) {
-            return Ok(Arc::clone(dir));
-        }
-        let dir = Arc::new(load_dir(&db.migrations, &self.config.dir));
-        loaded.insert(db.migrations.clone(), Arc::clone(&dir));
-        Ok(dir)
+    /// The revision files of a database, with every problem found.
+    pub fn files(&self, name: &str) -> Result<LoadedDir> {
+        Ok(load_dir(&self.database(name)?.migrations, &self.config.dir))
     }
 
     /// The revision graph of a database; any malformed file or graph
@@ -121,7 +107,7 @@ impl Project {
         if !files.errors.is_empty() {
             return Err(load_failure(name, &files.errors).into());
         }
-        build_graph(name, files.revisions.clone())
+        build_graph(name, files.revisions)
     }
 
     /// The graphs of several databases, their folders read at once (one
@@ -228,40 +214,21 @@ pub fn load_failure(db: &str, errors: &[LoadError]) -> Fail {
     .hint("fix the files named above, then run `migrate check` again")
 }
 
-/// `` `a`, `b` and `c` ``
-pub fn and_ticked<S: AsRef<str>>(items: &[S]) -> String {
-    let ticked: Vec<String> = items.iter().map(|s| format!("`{}`", s.as_ref())).collect();
-    match ticked.as_slice() {
-        [] => "nothing".to_owned(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
-/// The closest known name to a typo, if any is close enough.
-pub fn did_you_mean<'a>(input: &str, known: &[&'a str]) -> Option<&'a str> {
-    known
-        .iter()
-        .map(|k| (strsim::jaro_winkler(input, k), *k))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, k)| k)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::graph::and_ticked;
 
     #[test]
     fn lists_read_naturally() {
-        assert_eq!(and_ticked::<&str>(&[]), "nothing");
-        assert_eq!(and_ticked(&["a"]), "`a`");
-        assert_eq!(and_ticked(&["a", "b", "c"]), "`a`, `b` and `c`");
+        assert_eq!(and_ticked(["a"]), "`a`");
+        assert_eq!(and_ticked(["a", "b", "c"]), "`a`, `b` and `c`");
     }
 
     #[test]
-    fn suggests_close_names_only() {
-        assert_eq!(did_you_mean("cor", &["core", "ai"]), Some("core"));
-        assert_eq!(did_you_mean("zzz", &["core", "ai"]), None);
+    fn suggests_close_database_names_only() {
+        let text = "[databases.core]\nurl_env = \"A\"\nmigrations = \"m\"\n[databases.ai]\nurl_env = \"B\"\nmigrations = \"n\"\n";
+        let config = crate::config::parse(std::path::Path::new("/x/migrate.toml"), text).unwrap();
+        assert_eq!(config.suggest_database("cor"), Some("core"));
+        assert_eq!(config.suggest_database("zzz"), None);
     }
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use crate::driver::{ApplyOptions, Driver, NewRow, VersionRow};
 use crate::exit::Fail;
-use crate::graph::Graph;
 use crate::graph::target::{Resolved, Target};
+use crate::graph::{Graph, and_ticked};
 use crate::interrupt;
 use crate::plan::{self, Plan};
 use crate::render::progress::Progress;
@@ -235,7 +235,7 @@ async fn down_locked<D: Driver>(
             Resolved::Base => "nothing is applied; nothing to revert".to_owned(),
             Resolved::Revisions(ids) => format!(
                 "nothing applied descends from {}; nothing to revert",
-                ticked(ids)
+                and_ticked(ids)
             ),
         });
         return Ok(report);
@@ -360,7 +360,7 @@ fn find_row<'r>(
         many => Err(Fail::bad_input(format!(
             "database `{}`: `{input}` matches {}; type more characters",
             job.db,
-            ticked(&many.iter().map(|r| r.revision.clone()).collect::<Vec<_>>())
+            and_ticked(many.iter().map(|r| &r.revision))
         ))
         .into()),
     }
@@ -534,9 +534,4 @@ pub fn applied_rows(rows: &[VersionRow]) -> Vec<AppliedRow> {
 
 fn ctx<E: Into<anyhow::Error>>(e: E, job: &Job<'_>) -> Failure {
     Failure::from(e.into().context(format!("database `{}`", job.db)))
-}
-
-fn ticked<S: fmt::Display>(items: &[S]) -> String {
-    let v: Vec<String> = items.iter().map(ToString::to_string).collect();
-    crate::context::and_ticked(&v)
 }

@@ -10,9 +10,10 @@ use serde::Serialize;
 use crate::cli::CheckArgs;
 use crate::commands::online;
 use crate::commands::status::{look, prepare_read};
-use crate::context::{Context, Project, and_ticked};
+use crate::context::{Context, Project};
 use crate::exit::Category;
 use crate::graph::Graph;
+use crate::graph::and_ticked;
 use crate::state::StateIssue;
 
 #[derive(Serialize, Default)]
@@ -74,7 +75,7 @@ fn check_static(project: &Project, name: &str) -> Result<(CheckDoc, Option<Graph
         doc.errors = files.errors.iter().map(ToString::to_string).collect();
         return Ok((doc, None, Category::BadInput));
     }
-    let graph = match Graph::build(files.revisions.clone()) {
+    let graph = match Graph::build(files.revisions) {
         Ok(g) => g,
         Err(errs) => {
             doc.errors = errs.iter().map(ToString::to_string).collect();

@@ -30,8 +30,7 @@ pub(crate) fn run(ctx: &Context, project: &Project, args: &HeadsArgs) -> Result<
     let mut docs = BTreeMap::new();
     let mut text = String::new();
     let prefix = names.len() > 1;
-    for name in &names {
-        let graph = project.graph(name)?;
+    for (name, graph) in names.iter().zip(project.graphs(&names)?) {
         let heads = graph.heads();
         let mut verbose = Vec::new();
         for id in &heads {

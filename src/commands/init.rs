@@ -7,6 +7,7 @@ use std::fs;
 use anyhow::{Context as _, Result};
 
 use crate::cli::InitArgs;
+use crate::config::parse::is_database_name;
 use crate::context::Context;
 use crate::exit::{Category, Fail};
 
@@ -72,12 +73,6 @@ fn ctx_display(ctx: &Context, path: &std::path::Path) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
-}
-
-fn is_database_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// The variable that holds a database's URL: `DATABASE_URL` for the first,

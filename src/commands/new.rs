@@ -11,9 +11,10 @@ use sha2::{Digest, Sha256};
 
 use crate::cli::{MergeArgs, NewArgs};
 use crate::commands::show::resolve_one;
-use crate::context::{Context, Project, and_ticked};
+use crate::context::{Context, Project};
 use crate::exit::{Category, Fail};
 use crate::graph::Graph;
+use crate::graph::and_ticked;
 use crate::revision::RevisionId;
 use crate::revision::format::{NewRevision, created_text, format_new};
 

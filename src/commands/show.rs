@@ -6,9 +6,10 @@ use std::fmt::Write as _;
 use anyhow::Result;
 
 use crate::cli::ShowArgs;
-use crate::context::{Context, Project, and_ticked};
+use crate::context::{Context, Project};
 use crate::exit::{Category, Fail};
 use crate::graph::Graph;
+use crate::graph::and_ticked;
 use crate::graph::target::{Resolved, Target};
 use crate::revision::{Revision, RevisionId};
 

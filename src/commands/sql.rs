@@ -39,7 +39,9 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &SqlArgs) -> Res
             match looked.pop().map(|l| l.result) {
                 Some(Ok(insp)) => insp.state.applied,
                 Some(Err(e)) => {
-                    return Err(e.context("hint: pass `--from ID` to print SQL without connecting"));
+                    ctx.printer
+                        .hint("pass `--from ID` to print the SQL without connecting");
+                    return Err(e);
                 }
                 None => BTreeSet::new(),
             }

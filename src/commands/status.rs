@@ -91,7 +91,8 @@ pub(crate) async fn run_status(
     let mut docs = BTreeMap::new();
     let mut rows = Vec::new();
     for l in &looked {
-        let (state, issues) = state_of(l);
+        let pending = l.pending();
+        let (state, issues) = state_of(l, pending.is_empty());
         if let Err(e) = &l.result {
             worst = worst.worst(exit::category(e));
         }
@@ -100,7 +101,6 @@ pub(crate) async fn run_status(
             .as_ref()
             .map(|i| i.state.current.clone())
             .unwrap_or_default();
-        let pending = l.pending();
         let heads: Vec<String> = l.db.graph.heads().iter().map(ToString::to_string).collect();
         rows.push(vec![
             l.db.name.clone(),
@@ -261,7 +261,7 @@ fn verify_text(name: &str, doc: &VerifyDoc, insp: &Inspection) -> String {
 }
 
 /// The `state` column of `status`, and every issue as a sentence.
-fn state_of(l: &Looked<'_>) -> (String, Vec<String>) {
+fn state_of(l: &Looked<'_>, nothing_pending: bool) -> (String, Vec<String>) {
     let insp = match &l.result {
         Ok(i) => i,
         Err(e) => {
@@ -290,7 +290,7 @@ fn state_of(l: &Looked<'_>) -> (String, Vec<String>) {
         "ahead of files".to_owned()
     } else if !insp.table_exists {
         "new".to_owned()
-    } else if l.pending().is_empty() {
+    } else if nothing_pending {
         "up to date".to_owned()
     } else {
         "pending".to_owned()
