@@ -61,19 +61,24 @@ pub(crate) fn run_merge(ctx: &Context, project: &Project, args: &MergeArgs) -> R
         resolve_all(&graph, &args.revisions, &args.db)?
     };
     if parents.len() < 2 {
-        let what = if args.revisions.is_empty() {
-            format!(
+        let what = match (args.revisions.is_empty(), parents.as_slice()) {
+            (true, []) => format!(
+                "database `{}` has no revisions; there is nothing to merge",
+                args.db
+            ),
+            (true, _) => format!(
                 "database `{}` has a single head ({}); there is nothing to merge",
                 args.db,
                 and_ticked(&parents)
-            )
-        } else {
-            format!(
-                "a merge needs at least two revisions; got {}",
+            ),
+            (false, _) => format!(
+                "a merge needs at least two different revisions; got {}",
                 and_ticked(&parents)
-            )
+            ),
         };
-        return Err(Fail::failed(what).into());
+        return Err(Fail::failed(what)
+            .hint(format!("`migrate heads {}` lists the heads", args.db))
+            .into());
     }
     for p in &parents {
         let others: Vec<RevisionId> = parents.iter().filter(|o| *o != p).cloned().collect();
