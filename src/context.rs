@@ -11,8 +11,9 @@ use crate::cli::{DbSelection, GlobalArgs};
 use crate::config::{self, Config, DatabaseConfig, Env, ResolvedUrl};
 use crate::exit::Fail;
 use crate::graph::{Graph, and_ticked};
+use crate::par::map_threads;
 use crate::render::printer::Printer;
-use crate::revision::load::{LoadError, LoadedDir, load_dir};
+use crate::revision::load::{LoadError, LoadedDir, load_dir, load_dirs};
 
 /// Everything decided from the command line and the process environment.
 pub struct Context {
@@ -110,9 +111,9 @@ impl Project {
         build_graph(name, files.revisions)
     }
 
-    /// The graphs of several databases, their folders read at once (one
-    /// thread per folder, each folder once even when databases share it).
-    /// The first problem, in the order of `names`, is the error.
+    /// The graphs of several databases, their folders read at once (by one
+    /// set of threads, each folder once even when databases share it). The
+    /// first problem, in the order of `names`, is the error.
     pub fn graphs(&self, names: &[String]) -> Result<Vec<Graph>> {
         let mut by_folder: BTreeMap<&Path, Vec<&str>> = BTreeMap::new();
         for name in names {
@@ -121,18 +122,25 @@ impl Project {
                 .or_default()
                 .push(name);
         }
-        let dir = &self.config.dir;
-        let mut built: BTreeMap<String, Result<Graph>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = by_folder
+        let folders: Vec<&Path> = by_folder.keys().copied().collect();
+        let loaded = load_dirs(&folders, &self.config.dir);
+        let groups: Vec<&Vec<&str>> = by_folder.values().collect();
+        let work: Vec<(&Vec<&str>, LoadedDir)> = groups.iter().copied().zip(loaded).collect();
+        let lost = |i: usize| -> Vec<(String, Result<Graph>)> {
+            groups[i]
                 .iter()
-                .map(|(folder, dbs)| scope.spawn(move || build_shared(folder, dir, dbs)))
-                .collect();
-            // A lost thread leaves its databases out; they are built below.
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
+                .map(|db| {
+                    let e =
+                        anyhow::anyhow!("database `{db}`: building its graph stopped unexpectedly");
+                    ((*db).to_owned(), Err(e))
+                })
                 .collect()
-        });
+        };
+        let mut built: BTreeMap<String, Result<Graph>> =
+            map_threads(work, |(dbs, files)| build_shared(files, dbs), lost)
+                .into_iter()
+                .flatten()
+                .collect();
         names
             .iter()
             .map(|n| built.remove(n).unwrap_or_else(|| self.graph(n)))
@@ -161,10 +169,9 @@ impl Project {
     }
 }
 
-/// Reads one folder and builds the graph of every database that uses it;
-/// the revisions are moved into the last graph rather than copied.
-fn build_shared(folder: &Path, base: &Path, dbs: &[&str]) -> Vec<(String, Result<Graph>)> {
-    let files = load_dir(folder, base);
+/// Builds the graph of every database that uses one folder; the revisions
+/// are moved into the last graph rather than copied.
+fn build_shared(files: LoadedDir, dbs: &[&str]) -> Vec<(String, Result<Graph>)> {
     if !files.errors.is_empty() {
         return dbs
             .iter()

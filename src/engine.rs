@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::time::Duration;
 
-use crate::driver::{ApplyOptions, Driver, NewRow, VersionRow};
+use crate::driver::{ApplyOptions, Driver, DriverError, NewRow};
 use crate::exit::Fail;
 use crate::graph::target::{Resolved, Target};
 use crate::graph::{Graph, and_ticked};
@@ -89,8 +89,57 @@ pub enum Outcome {
 pub struct Inspection {
     /// False when the version table does not exist yet.
     pub table_exists: bool,
-    pub rows: Vec<VersionRow>,
+    pub rows: Vec<AppliedRow>,
     pub state: AppliedState,
+}
+
+/// The version table as read before the revision files were: what needs no
+/// graph, so it can run while the files are still being read.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// Whether this run took the lock to read it (and must release it).
+    pub locked: bool,
+    /// `None` when the version table does not exist yet.
+    pub rows: Option<Vec<AppliedRow>>,
+}
+
+impl Snapshot {
+    /// The rows checked against the graph.
+    pub fn inspect(self, graph: &Graph) -> Inspection {
+        let table_exists = self.rows.is_some();
+        let rows = self.rows.unwrap_or_default();
+        let state = state::analyse(graph, &rows);
+        Inspection {
+            table_exists,
+            rows,
+            state,
+        }
+    }
+}
+
+/// Takes the lock when `lock_timeout` is given, then reads the version
+/// table. On failure the lock is released again.
+pub async fn snapshot<D: Driver>(
+    d: &mut D,
+    db: &str,
+    lock_timeout: Option<Duration>,
+) -> anyhow::Result<Snapshot> {
+    let at = |e: DriverError| anyhow::Error::new(e).context(format!("database `{db}`"));
+    if let Some(timeout) = lock_timeout {
+        d.lock(timeout).await.map_err(at)?;
+    }
+    match d.read_applied().await {
+        Ok(rows) => Ok(Snapshot {
+            locked: lock_timeout.is_some(),
+            rows,
+        }),
+        Err(e) => {
+            if lock_timeout.is_some() {
+                release(d, db).await;
+            }
+            Err(at(e))
+        }
+    }
 }
 
 /// Reads the applied state of database `db` without taking the lock or
@@ -100,31 +149,37 @@ pub async fn inspect<D: Driver>(
     db: &str,
     graph: &Graph,
 ) -> anyhow::Result<Inspection> {
-    let rows = driver
-        .read_versions()
-        .await
-        .map_err(|e| anyhow::Error::new(e).context(format!("database `{db}`")))?;
-    let table_exists = rows.is_some();
-    let rows = rows.unwrap_or_default();
-    let state = state::analyse(graph, &applied_rows(&rows));
-    Ok(Inspection {
-        table_exists,
-        rows,
-        state,
-    })
+    Ok(snapshot(driver, db, None).await?.inspect(graph))
 }
 
-/// `up`: applies what is pending up to `target` (default `head`).
+/// `up`: applies what is pending up to `target` (default `head`). A dry
+/// run takes no lock.
 pub async fn up<D: Driver>(
     d: &mut D,
     job: &Job<'_>,
     target: &Target,
     dry_run: bool,
 ) -> Result<Report, Failure> {
-    if dry_run {
-        return up_locked(d, job, target, true).await;
+    let lock = (!dry_run).then_some(job.settings.lock_timeout);
+    let snap = snapshot(d, job.db, lock).await?;
+    up_from(d, job, target, dry_run, snap).await
+}
+
+/// `up` from a [`Snapshot`] taken earlier on this connection (with the lock,
+/// unless `dry_run`); releases the lock when done.
+pub async fn up_from<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    target: &Target,
+    dry_run: bool,
+    snap: Snapshot,
+) -> Result<Report, Failure> {
+    let locked = snap.locked;
+    let result = up_planned(d, job, target, dry_run, snap.inspect(job.graph)).await;
+    if locked {
+        release(d, job.db).await;
     }
-    locked(d, job, async |d| up_locked(d, job, target, false).await).await
+    result
 }
 
 /// `down`: reverts the applied descendants of `target`, children first.
@@ -171,7 +226,7 @@ async fn locked<D: Driver>(
 ) -> Result<Report, Failure> {
     lock(d, job).await?;
     let result = body(d).await;
-    unlock(d, job).await;
+    release(d, job.db).await;
     result
 }
 
@@ -183,20 +238,20 @@ async fn lock<D: Driver>(d: &mut D, job: &Job<'_>) -> Result<(), Failure> {
 
 /// Releases the lock; a failure only matters for logging, since a session
 /// lock also ends with the connection, which the caller closes next.
-async fn unlock<D: Driver>(d: &mut D, job: &Job<'_>) {
+async fn release<D: Driver>(d: &mut D, db: &str) {
     if let Err(e) = d.unlock().await {
-        tracing::debug!(db = job.db, "unlock failed: {e}");
+        tracing::debug!(db, "unlock failed: {e}");
     }
 }
 
-async fn up_locked<D: Driver>(
+async fn up_planned<D: Driver>(
     d: &mut D,
     job: &Job<'_>,
     target: &Target,
     dry_run: bool,
+    insp: Inspection,
 ) -> Result<Report, Failure> {
     let mut report = Report::default();
-    let insp = inspect(d, job.db, job.graph).await?;
     gate(&insp.state, job, &mut report)?;
     let resolved = target
         .resolve(job.graph, &insp.state.applied)
@@ -332,14 +387,14 @@ async fn repair_locked<D: Driver>(
 
 /// Finds the version row a `repair` argument names: a full id or a unique prefix.
 fn find_row<'r>(
-    rows: &'r [VersionRow],
+    rows: &'r [AppliedRow],
     input: &str,
     job: &Job<'_>,
-) -> anyhow::Result<&'r VersionRow> {
+) -> anyhow::Result<&'r AppliedRow> {
     if let Some(r) = rows.iter().find(|r| r.revision == input) {
         return Ok(r);
     }
-    let matches: Vec<&VersionRow> = if input.len() >= 4 {
+    let matches: Vec<&AppliedRow> = if input.len() >= 4 {
         rows.iter()
             .filter(|r| r.revision.starts_with(input))
             .collect()
@@ -517,19 +572,6 @@ fn new_row(rev: &Revision, method: &str, job: &Job<'_>) -> NewRow {
         applied_by: job.settings.applied_by.clone(),
         method: method.to_owned(),
     }
-}
-
-/// The rows as the pure state check wants them.
-pub fn applied_rows(rows: &[VersionRow]) -> Vec<AppliedRow> {
-    rows.iter()
-        .map(|r| AppliedRow {
-            revision: r.revision.clone(),
-            parents: r.parents.clone(),
-            checksum: r.checksum.clone(),
-            method: r.method.clone(),
-            dirty: r.dirty,
-        })
-        .collect()
 }
 
 fn ctx<E: Into<anyhow::Error>>(e: E, job: &Job<'_>) -> Failure {

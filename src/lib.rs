@@ -12,6 +12,7 @@ pub mod exit;
 pub mod graph;
 pub mod interrupt;
 pub mod logging;
+mod par;
 pub mod plan;
 pub mod render;
 pub mod revision;

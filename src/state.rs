@@ -183,7 +183,7 @@ pub fn analyse(graph: &Graph, rows: &[AppliedRow]) -> AppliedState {
                 row.parents.iter().map(String::as_str).collect()
             }
             Some(revision) => {
-                issues.extend(drift(row, revision));
+                drift(row, revision, &mut issues);
                 revision
                     .parents
                     .iter()
@@ -220,8 +220,7 @@ pub fn analyse(graph: &Graph, rows: &[AppliedRow]) -> AppliedState {
 }
 
 /// Changes in a known revision's file since its row was written.
-fn drift(row: &AppliedRow, revision: &crate::revision::Revision) -> Vec<StateIssue> {
-    let mut issues = Vec::new();
+fn drift(row: &AppliedRow, revision: &crate::revision::Revision, issues: &mut Vec<StateIssue>) {
     // A stamp of an id without a file recorded no checksum to compare.
     if !row.checksum.is_empty() && row.checksum != revision.checksum {
         issues.push(StateIssue::ChecksumChanged {
@@ -231,11 +230,11 @@ fn drift(row: &AppliedRow, revision: &crate::revision::Revision) -> Vec<StateIss
             file: revision.checksum.clone(),
         });
     }
-    let mut recorded = row.parents.clone();
-    recorded.sort();
-    let mut file: Vec<String> = revision.parents.iter().map(ToString::to_string).collect();
-    file.sort();
-    if recorded != file {
+    if !same_ids(&row.parents, &revision.parents) {
+        let mut recorded = row.parents.clone();
+        recorded.sort();
+        let mut file: Vec<String> = revision.parents.iter().map(ToString::to_string).collect();
+        file.sort();
         issues.push(StateIssue::ParentsChanged {
             revision: row.revision.clone(),
             path: revision.path.clone(),
@@ -243,7 +242,22 @@ fn drift(row: &AppliedRow, revision: &crate::revision::Revision) -> Vec<StateIss
             file,
         });
     }
-    issues
+}
+
+/// The same ids in any order; without allocating for the usual one parent.
+fn same_ids(recorded: &[String], file: &[RevisionId]) -> bool {
+    match (recorded, file) {
+        _ if recorded.len() != file.len() => false,
+        ([], []) => true,
+        ([a], [b]) => a == b.as_str(),
+        _ => {
+            let mut a: Vec<&str> = recorded.iter().map(String::as_str).collect();
+            let mut b: Vec<&str> = file.iter().map(RevisionId::as_str).collect();
+            a.sort_unstable();
+            b.sort_unstable();
+            a == b
+        }
+    }
 }
 
 #[cfg(test)]

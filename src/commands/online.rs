@@ -9,7 +9,7 @@ use anyhow::Result;
 use crate::config::{ResolvedUrl, UrlSource};
 use crate::context::{Context, Project};
 use crate::driver::{self, AnyDriver, ApplyOptions, Driver as _, VersionTable};
-use crate::engine::RunSettings;
+use crate::engine::{self, RunSettings, Snapshot};
 use crate::exit::Fail;
 use crate::graph::Graph;
 use crate::url::DriverKind;
@@ -47,24 +47,45 @@ pub(crate) fn prepare(ctx: &Context, project: &Project, names: &[String]) -> Res
         .collect())
 }
 
-/// A connection being opened in the background.
-pub(crate) type Pending = tokio::task::JoinHandle<Result<AnyDriver>>;
+/// What to do on a connection as soon as it is open, while the revision
+/// files are still being read: the work that needs no graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Early {
+    /// Only connect.
+    Connect,
+    /// Read the version table, without the lock (read-only commands).
+    Read,
+    /// Take the lock, waiting at most this long, then read the version table.
+    LockAndRead(Duration),
+}
 
-/// As [`prepare`], but every connection is opened while the files are
-/// read: start-up then costs about the slower of the two, not their sum.
-/// The handles come in the order of `names`. Opening a connection changes
-/// nothing, so bad input found meanwhile still stops the run untouched.
+/// An open connection, and what [`Early`] read on it.
+pub(crate) struct Opened {
+    pub conn: AnyDriver,
+    pub snapshot: Option<Snapshot>,
+}
+
+/// A connection being opened in the background.
+pub(crate) type Pending = tokio::task::JoinHandle<Result<Opened>>;
+
+/// As [`prepare`], but every connection is opened, and its [`Early`] work
+/// done, while the files are read: start-up then costs about the slower
+/// of the two, not their sum. The handles come in the order of `names`.
+/// Nothing here changes a database, so bad input found meanwhile still
+/// stops the run untouched (a lock taken is released as the connection
+/// closes).
 pub(crate) fn prepare_connecting(
     ctx: &Context,
     project: &Project,
     names: &[String],
     wait: Duration,
     create: bool,
+    early: impl Fn(&str) -> Early,
 ) -> Result<(Vec<Prepared>, Vec<Pending>)> {
     let endpoints = endpoints(ctx, project, names)?;
     let pending: Vec<Pending> = endpoints
         .iter()
-        .map(|((name, url), table)| spawn_connect(name, url, table, wait, create))
+        .map(|((name, url), table)| spawn_connect(name, url, table, wait, create, early(name)))
         .collect();
     let graphs = match project.graphs(names) {
         Ok(graphs) => graphs,
@@ -86,20 +107,44 @@ pub(crate) fn prepare_connecting(
     Ok((prepared, pending))
 }
 
-/// Starts opening a connection in the background (see [`connect`]).
+/// Starts opening a connection in the background (see [`connect`]), then
+/// does the `early` work on it.
 pub(crate) fn spawn_connect(
     name: &str,
     url: &ResolvedUrl,
     table: &VersionTable,
     wait: Duration,
     create: bool,
+    early: Early,
 ) -> Pending {
     let (name, url, table) = (name.to_owned(), url.clone(), table.clone());
-    tokio::spawn(async move { connect(&name, &url, &table, wait, create).await })
+    tokio::spawn(async move {
+        let mut conn = connect(&name, &url, &table, wait, create).await?;
+        let lock = match early {
+            Early::Connect => {
+                return Ok(Opened {
+                    conn,
+                    snapshot: None,
+                });
+            }
+            Early::Read => None,
+            Early::LockAndRead(timeout) => Some(timeout),
+        };
+        match engine::snapshot(&mut conn, &name, lock).await {
+            Ok(snapshot) => Ok(Opened {
+                conn,
+                snapshot: Some(snapshot),
+            }),
+            Err(e) => {
+                let _ = conn.close().await;
+                Err(e)
+            }
+        }
+    })
 }
 
 /// Waits for a connection opened by [`prepare_connecting`].
-pub(crate) async fn opened(pending: Pending) -> Result<AnyDriver> {
+pub(crate) async fn opened(pending: Pending) -> Result<Opened> {
     pending
         .await
         .map_err(|e| anyhow::anyhow!("the connection task stopped: {e}"))?

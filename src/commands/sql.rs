@@ -34,6 +34,7 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &SqlArgs) -> Res
                 &db.table,
                 project.config.settings.wait,
                 false,
+                online::Early::Read,
             )];
             let mut looked = look(&prepared, pending).await;
             match looked.pop().map(|l| l.result) {

@@ -35,16 +35,16 @@ impl Looked<'_> {
     }
 }
 
-/// Connects to every database at once and reads its state.
 /// Reads every database's state, over connections opened by
-/// [`online::prepare_connecting`] (in the same order); sorted by database
-/// name, so output is stable.
+/// [`prepare_read`] (in the same order); sorted by database name, so output
+/// is stable.
 pub(crate) async fn look(prepared: &[Prepared], pending: Vec<online::Pending>) -> Vec<Looked<'_>> {
     let mut looked = join_all(prepared.iter().zip(pending).map(|(db, conn)| async move {
         let result = match online::opened(conn).await {
-            Ok(conn) => {
-                online::session(conn, async |d| {
-                    engine::inspect(d, &db.name, &db.graph).await
+            Ok(opened) => {
+                online::session(opened.conn, async |d| match opened.snapshot {
+                    Some(snapshot) => Ok(snapshot.inspect(&db.graph)),
+                    None => engine::inspect(d, &db.name, &db.graph).await,
                 })
                 .await
             }
@@ -57,14 +57,15 @@ pub(crate) async fn look(prepared: &[Prepared], pending: Vec<online::Pending>) -
     looked
 }
 
-/// Prepares the named databases and reads their state, read-only.
+/// Prepares the named databases and reads their state, read-only, while
+/// their files are read.
 pub(crate) fn prepare_read(
     ctx: &Context,
     project: &Project,
     names: &[String],
     wait: std::time::Duration,
 ) -> Result<(Vec<Prepared>, Vec<online::Pending>)> {
-    online::prepare_connecting(ctx, project, names, wait, false)
+    online::prepare_connecting(ctx, project, names, wait, false, |_| online::Early::Read)
 }
 
 #[derive(Serialize)]

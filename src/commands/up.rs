@@ -6,7 +6,7 @@ use anyhow::Result;
 use futures_util::future::join_all;
 
 use crate::cli::{DownArgs, UpArgs};
-use crate::commands::online::{self, Pending, Prepared};
+use crate::commands::online::{self, Early, Pending, Prepared};
 use crate::context::{Context, Project};
 use crate::engine::{self, Failure, Job, Outcome, Report};
 use crate::exit::{self, Category};
@@ -18,13 +18,22 @@ pub(crate) async fn run_up(ctx: &Context, project: &Project, args: UpArgs) -> Re
     let target: Target = args.to.as_deref().unwrap_or("head").parse()?;
     let names = project.select(&args.select)?;
     let wait = online::wait(project, args.wait);
-    let (prepared, pending) =
-        online::prepare_connecting(ctx, project, &names, wait, !args.dry_run)?;
-    let mut pending: BTreeMap<String, Pending> = names.iter().cloned().zip(pending).collect();
     let settings = online::run_settings(ctx, project);
+    // The first wave takes its locks and reads its version tables while the
+    // files are read; a database that comes `after` another waits its turn.
+    let waves = project.waves(&names);
+    let first_wave = waves.first().cloned().unwrap_or_default();
+    let early = |name: &str| match (args.dry_run, first_wave.iter().any(|n| n == name)) {
+        (true, _) => Early::Read,
+        (false, true) => Early::LockAndRead(settings.lock_timeout),
+        (false, false) => Early::Connect,
+    };
+    let (prepared, pending) =
+        online::prepare_connecting(ctx, project, &names, wait, !args.dry_run, early)?;
+    let mut pending: BTreeMap<String, Pending> = names.iter().cloned().zip(pending).collect();
     let progress = progress(ctx);
     let mut results: BTreeMap<String, Outcome> = BTreeMap::new();
-    for wave in project.waves(&names) {
+    for wave in waves {
         let runs = wave
             .iter()
             .filter_map(|name| prepared.iter().find(|p| &p.name == name))
@@ -101,8 +110,12 @@ async fn up_one(
     let Some(conn) = conn else {
         return Err(anyhow::anyhow!("database `{}`: no connection was opened", job.db).into());
     };
-    let conn = online::opened(conn).await?;
-    online::session(conn, async |d| engine::up(d, job, target, dry_run).await).await
+    let opened = online::opened(conn).await?;
+    online::session(opened.conn, async |d| match opened.snapshot {
+        Some(snapshot) => engine::up_from(d, job, target, dry_run, snapshot).await,
+        None => engine::up(d, job, target, dry_run).await,
+    })
+    .await
 }
 
 /// The first database that `name` must come after and that did not succeed.

@@ -10,6 +10,7 @@ use super::{
     VersionRow, VersionTable, connect_postgres, connect_sqlite,
 };
 use crate::revision::Revision;
+use crate::state::AppliedRow;
 
 /// The longest one connection attempt may take when `wait` is shorter, so
 /// that a silent host (packets dropped) does not hang the run.
@@ -124,6 +125,10 @@ impl Driver for AnyDriver {
 
     async fn read_versions(&mut self) -> Result<Option<Vec<VersionRow>>, DriverError> {
         each!(self, d => d.read_versions().await)
+    }
+
+    async fn read_applied(&mut self) -> Result<Option<Vec<AppliedRow>>, DriverError> {
+        each!(self, d => d.read_applied().await)
     }
 
     async fn ensure_version_table(&mut self) -> Result<(), DriverError> {

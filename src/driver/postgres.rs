@@ -8,17 +8,19 @@
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+use futures_util::TryStreamExt as _;
 use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgErrorPosition};
-use sqlx::{AssertSqlSafe, Connection, PgConnection, SqlSafeStr, SqlStr};
+use sqlx::{AssertSqlSafe, Connection, FromRow as _, PgConnection, Row as _, SqlSafeStr, SqlStr};
 
 use super::apply::{self, Session, millis};
 use super::error::{self, DriverError};
 use super::render::{INSERT_COLUMNS, create_schema_sql, create_table_sql, table_name};
 use super::{
-    ApplyError, ApplyOptions, Backoff, Dialect, Driver, LockKey, NewRow, RowTuple, VersionRow,
-    VersionTable, connect, shape, version_row,
+    AppliedTuple, ApplyError, ApplyOptions, Backoff, Dialect, Driver, LockKey, NewRow, RowTuple,
+    VersionRow, VersionTable, applied_row, connect, shape, version_row,
 };
 use crate::revision::Revision;
+use crate::state::AppliedRow;
 
 /// The version table's columns and their catalog type names.
 const COLUMNS_SQL: &str = "SELECT a.attname::text, t.typname::text \
@@ -53,11 +55,15 @@ struct Queries {
     mark_applied: SqlStr,
     purge: SqlStr,
     stamp: SqlStr,
+    select_applied: SqlStr,
+    try_lock: SqlStr,
+    unlock: SqlStr,
 }
 
 impl Queries {
-    fn new(table: &VersionTable) -> Self {
+    fn new(table: &VersionTable, key: &LockKey) -> Self {
         let t = table_name(Dialect::Postgres, table);
+        let key = key.value();
         let sql = |s: String| AssertSqlSafe(s).into_sql_str();
         Self {
             insert: sql(format!(
@@ -78,6 +84,16 @@ impl Queries {
                  FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) \
                  AS u(r, p, m, c, b, k) ON CONFLICT (revision) DO NOTHING"
             )),
+            // No ORDER BY: the engine keys rows by id, and sorting by
+            // `revision` under the database's collation costs more than the
+            // rest of the read.
+            // No casts either: a column of another type must fail to decode.
+            select_applied: sql(format!(
+                "SELECT revision, coalesce(parents, ''), coalesce(checksum, ''), \
+                 coalesce(method, ''), coalesce(dirty, false) FROM {t}"
+            )),
+            try_lock: sql(format!("SELECT pg_try_advisory_lock({key})")),
+            unlock: sql(format!("SELECT pg_advisory_unlock({key})")),
             name: t,
         }
     }
@@ -127,10 +143,11 @@ pub async fn connect_postgres(
             .map_err(|e| error::connect(&e))
     })
     .await?;
+    let key = table.lock_key();
     Ok(Postgres {
         conn,
-        key: table.lock_key(),
-        sql: Queries::new(&table),
+        sql: Queries::new(&table, &key),
+        key,
         table,
         locked: false,
     })
@@ -138,6 +155,22 @@ pub async fn connect_postgres(
 
 impl Postgres {
     /// The version table's (column, type) pairs; empty when it does not exist.
+    /// Checks the version table's shape; `None` when it does not exist,
+    /// else the type of `applied_at`.
+    async fn checked_columns(&mut self) -> Result<Option<String>, DriverError> {
+        let columns = self.columns().await?;
+        if columns.is_empty() {
+            return Ok(None);
+        }
+        shape::check(Dialect::Postgres, &self.sql.name, &columns)?;
+        Ok(Some(
+            columns
+                .into_iter()
+                .find(|(c, _)| c == "applied_at")
+                .map_or_else(String::new, |(_, t)| t),
+        ))
+    }
+
     async fn columns(&mut self) -> Result<Vec<(String, String)>, DriverError> {
         sqlx::query_as(COLUMNS_SQL)
             .bind(&self.sql.name)
@@ -169,14 +202,6 @@ impl Postgres {
                  `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = {high} AND objid = {low}`"
             ),
         }
-    }
-
-    async fn table_exists(&mut self) -> Result<bool, DriverError> {
-        sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
-            .bind(&self.sql.name)
-            .fetch_one(&mut self.conn)
-            .await
-            .map_err(|e| error::sql(&e))
     }
 
     async fn execute(&mut self, sql: SqlStr, id: &str) -> Result<u64, DriverError> {
@@ -300,10 +325,11 @@ impl Driver for Postgres {
         let start = Instant::now();
         let mut backoff = Backoff::lock_polling();
         loop {
-            let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                .bind(self.key.value())
+            // The simple protocol: one round trip, where a bound query takes two.
+            let got: bool = sqlx::raw_sql(self.sql.try_lock.clone())
                 .fetch_one(&mut self.conn)
                 .await
+                .and_then(|row| row.try_get(0))
                 .map_err(|e| error::sql(&e))?;
             if got {
                 self.locked = true;
@@ -325,8 +351,7 @@ impl Driver for Postgres {
         if !self.locked {
             return Ok(());
         }
-        sqlx::query("SELECT pg_advisory_unlock($1)")
-            .bind(self.key.value())
+        sqlx::raw_sql(self.sql.unlock.clone())
             .execute(&mut self.conn)
             .await
             .map_err(|e| error::sql(&e))?;
@@ -335,22 +360,43 @@ impl Driver for Postgres {
     }
 
     async fn read_versions(&mut self) -> Result<Option<Vec<VersionRow>>, DriverError> {
-        let columns = self.columns().await?;
-        if columns.is_empty() {
+        let Some(applied_at_type) = self.checked_columns().await? else {
             return Ok(None);
-        }
-        shape::check(Dialect::Postgres, &self.sql.name, &columns)?;
-        let applied_at_type = columns
-            .iter()
-            .find(|(c, _)| c == "applied_at")
-            .map_or("", |(_, t)| t.as_str());
-        let rows: Vec<RowTuple<bool>> = sqlx::query_as(self.sql.select(applied_at_type))
+        };
+        let rows: Vec<RowTuple<bool>> = sqlx::query_as(self.sql.select(&applied_at_type))
             .fetch_all(&mut self.conn)
             .await
             .map_err(|e| error::sql(&e))?;
         Ok(Some(
             rows.into_iter().map(|r| version_row(r, |d| d)).collect(),
         ))
+    }
+
+    async fn read_applied(&mut self) -> Result<Option<Vec<AppliedRow>>, DriverError> {
+        // The usual case in one round trip, without reading the catalog
+        // first: a missing table, or one of another shape, makes this select
+        // (or decoding its rows) fail, and only then is the catalog read to
+        // say which. (The whole
+        // shape is checked before anything is written; see
+        // `ensure_version_table`.)
+        let failed = {
+            let mut rows = Vec::new();
+            let mut stream = sqlx::raw_sql(self.sql.select_applied.clone()).fetch(&mut self.conn);
+            loop {
+                match stream.try_next().await {
+                    Ok(Some(row)) => match AppliedTuple::<bool>::from_row(&row) {
+                        Ok(tuple) => rows.push(applied_row(tuple, |d| d)),
+                        Err(e) => break e,
+                    },
+                    Ok(None) => return Ok(Some(rows)),
+                    Err(e) => break e,
+                }
+            }
+        };
+        match self.checked_columns().await? {
+            None => Ok(None),
+            Some(_) => Err(error::sql(&failed)),
+        }
     }
 
     async fn ensure_version_table(&mut self) -> Result<(), DriverError> {
@@ -362,7 +408,9 @@ impl Driver for Postgres {
         let _ = sqlx::raw_sql("SET client_connection_check_interval = 1000")
             .execute(&mut self.conn)
             .await;
-        if self.table_exists().await? {
+        // An existing table is checked whole here, before anything is written
+        // (a read only needs the columns it selects).
+        if self.checked_columns().await?.is_some() {
             return Ok(());
         }
         let mut ddl = String::new();

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+use futures_util::TryStreamExt as _;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, SqlSafeStr, SqlStr, SqliteConnection};
 
@@ -20,6 +21,7 @@ use super::{
     shape,
 };
 use crate::revision::Revision;
+use crate::state::AppliedRow;
 
 /// A connection to one SQLite database file (or none, when the file does
 /// not exist and was not to be created).
@@ -43,6 +45,7 @@ struct Queries {
     purge: SqlStr,
     stamp: SqlStr,
     select: SqlStr,
+    select_applied: SqlStr,
 }
 
 impl Queries {
@@ -65,6 +68,11 @@ impl Queries {
             stamp: sql(format!(
                 "INSERT INTO {t} ({INSERT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, 0) \
                  ON CONFLICT (revision) DO NOTHING"
+            )),
+            select_applied: sql(format!(
+                "SELECT CAST(revision AS TEXT), coalesce(CAST(parents AS TEXT), ''), \
+                 coalesce(CAST(checksum AS TEXT), ''), coalesce(CAST(method AS TEXT), ''), \
+                 coalesce(CAST(dirty AS INTEGER), 0) FROM {t} ORDER BY applied_at, revision"
             )),
             select: sql(format!(
                 "SELECT CAST(revision AS TEXT), coalesce(CAST(parents AS TEXT), ''), \
@@ -152,6 +160,27 @@ impl Sqlite {
         let mut name = path.as_os_str().to_owned();
         name.push(".migrate-lock");
         Some(PathBuf::from(name))
+    }
+
+    /// Checks the version table's shape; false when there is no table yet
+    /// (or no database file).
+    async fn checked_columns(&mut self) -> Result<bool, DriverError> {
+        if self.conn.is_none() {
+            return Ok(false);
+        }
+        let name = self.table.name.clone();
+        let conn = self.conn().map_err(|e| error::sql(&e))?;
+        let columns: Vec<(String, String)> =
+            sqlx::query_as("SELECT name, type FROM pragma_table_info(?1)")
+                .bind(&name)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(|e| error::sql(&e))?;
+        if columns.is_empty() {
+            return Ok(false);
+        }
+        shape::check(Dialect::Sqlite, &name, &columns)?;
+        Ok(true)
     }
 
     fn conn(&mut self) -> Result<&mut SqliteConnection, sqlx::Error> {
@@ -328,22 +357,11 @@ impl Driver for Sqlite {
     }
 
     async fn read_versions(&mut self) -> Result<Option<Vec<VersionRow>>, DriverError> {
-        if self.conn.is_none() {
+        if !self.checked_columns().await? {
             return Ok(None);
         }
-        let name = self.table.name.clone();
         let select = self.sql.select.clone();
         let conn = self.conn().map_err(|e| error::sql(&e))?;
-        let columns: Vec<(String, String)> =
-            sqlx::query_as("SELECT name, type FROM pragma_table_info(?1)")
-                .bind(&name)
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(|e| error::sql(&e))?;
-        if columns.is_empty() {
-            return Ok(None);
-        }
-        shape::check(Dialect::Sqlite, &name, &columns)?;
         let rows: Vec<super::RowTuple<i64>> = sqlx::query_as(select)
             .fetch_all(conn)
             .await
@@ -355,7 +373,25 @@ impl Driver for Sqlite {
         ))
     }
 
+    async fn read_applied(&mut self) -> Result<Option<Vec<AppliedRow>>, DriverError> {
+        if !self.checked_columns().await? {
+            return Ok(None);
+        }
+        let select = self.sql.select_applied.clone();
+        let conn = self.conn().map_err(|e| error::sql(&e))?;
+        let mut rows = Vec::new();
+        let mut stream = sqlx::query_as(select).fetch(conn);
+        while let Some(row) = stream.try_next().await.map_err(|e| error::sql(&e))? {
+            rows.push(super::applied_row(row, |d: i64| d != 0));
+        }
+        Ok(Some(rows))
+    }
+
     async fn ensure_version_table(&mut self) -> Result<(), DriverError> {
+        // An existing table is checked before anything is written to it.
+        if self.checked_columns().await? {
+            return Ok(());
+        }
         let ddl = create_table_sql(Dialect::Sqlite, &self.table);
         self.exec(ddl).await.map_err(|e| error::sql(&e))
     }

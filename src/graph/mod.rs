@@ -245,30 +245,24 @@ impl Graph {
 /// Sorts by id (then path) and keeps the first file of each id, reporting
 /// the others.
 fn dedup_ids(mut revisions: Vec<Revision>, errors: &mut Vec<GraphError>) -> Vec<Revision> {
-    revisions.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.path.cmp(&b.path)));
-    let mut kept: Vec<Revision> = Vec::with_capacity(revisions.len());
-    let mut duplicate_of_last = false;
-    for revision in revisions {
-        match kept.last() {
-            Some(last) if last.id == revision.id => {
-                if !duplicate_of_last {
-                    errors.push(GraphError::DuplicateId {
-                        id: last.id.clone(),
-                        files: vec![last.path.clone()],
-                    });
-                    duplicate_of_last = true;
-                }
-                if let Some(GraphError::DuplicateId { files, .. }) = errors.last_mut() {
-                    files.push(revision.path);
-                }
-            }
-            _ => {
-                duplicate_of_last = false;
-                kept.push(revision);
-            }
+    // In place, without a second vector: there may be tens of thousands.
+    // Paths are unique, so the unstable sort is still deterministic.
+    revisions.sort_unstable_by(|a, b| a.id.cmp(&b.id).then_with(|| a.path.cmp(&b.path)));
+    revisions.dedup_by(|later, kept| {
+        if later.id != kept.id {
+            return false;
         }
-    }
-    kept
+        let path = std::mem::take(&mut later.path);
+        match errors.last_mut() {
+            Some(GraphError::DuplicateId { id, files }) if *id == kept.id => files.push(path),
+            _ => errors.push(GraphError::DuplicateId {
+                id: kept.id.clone(),
+                files: vec![kept.path.clone(), path],
+            }),
+        }
+        true
+    });
+    revisions
 }
 
 /// Resolves parent and `depends-on` ids to indices, reporting missing ones.

@@ -3,8 +3,9 @@
 //! collected, so `check` can report them all at once.
 
 use std::collections::HashSet;
+use std::ffi::{OsStr, OsString};
 use std::fs;
-use std::io;
+use std::io::{self, Read as _};
 use std::num::NonZero;
 use std::path::{Path, PathBuf};
 use std::thread;
@@ -12,6 +13,7 @@ use std::thread;
 use super::Revision;
 use super::error::ParseError;
 use super::parse::parse;
+use crate::par::map_threads;
 
 /// What a folder held: the revisions that parsed and every error, both in
 /// path order.
@@ -58,18 +60,58 @@ impl LoadError {
 /// and folders. Paths in revisions and errors are shown relative to
 /// `display_base` when under it (`migrations_core/0001_init.sql`).
 pub fn load_dir(dir: &Path, display_base: &Path) -> LoadedDir {
+    load_dirs(&[dir], display_base).pop().unwrap_or_default()
+}
+
+/// [`load_dir`] for several folders, in their order. The files of all of
+/// them are read by one set of threads, so two folders of a thousand files
+/// keep every core busy without starting a set of threads per folder.
+pub fn load_dirs(dirs: &[&Path], display_base: &Path) -> Vec<LoadedDir> {
+    let walks: Vec<Result<Walk<'_>, LoadError>> = map_threads(
+        dirs.to_vec(),
+        |dir| walk(dir, display_base),
+        |i| Err(thread_lost(&shown_path(dirs[i], display_base))),
+    );
+    let all: Vec<&Found> = walks
+        .iter()
+        .flat_map(|w| w.as_ref().map_or(&[][..], |w| &w.files[..]))
+        .collect();
+    let mut read = read_all(&all).into_iter().flatten();
+    walks
+        .into_iter()
+        .map(|walk| match walk {
+            Err(error) => only_error(error),
+            Ok(walk) => {
+                let mut errors = walk.errors;
+                let mut revisions = Vec::with_capacity(walk.files.len());
+                for result in read.by_ref().take(walk.files.len()) {
+                    match result {
+                        Ok(revision) => revisions.push(revision),
+                        Err(error) => errors.push(error),
+                    }
+                }
+                // Stable, so a folder's read error stays before its files' errors.
+                errors.sort_by(|a, b| a.path().cmp(b.path()));
+                LoadedDir { revisions, errors }
+            }
+        })
+        .collect()
+}
+
+/// Finds the `*.sql` files under `dir`, sorted by path.
+fn walk<'a>(dir: &Path, display_base: &'a Path) -> Result<Walk<'a>, LoadError> {
     let shown = shown_path(dir, display_base);
     match fs::metadata(dir) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return only_error(LoadError::MissingDir { path: shown });
+            return Err(LoadError::MissingDir { path: shown });
         }
         Err(source) => {
-            return only_error(LoadError::Io {
+            return Err(LoadError::Io {
                 path: shown,
                 source,
             });
         }
-        Ok(meta) if !meta.is_dir() => return only_error(LoadError::NotADir { path: shown }),
+        Ok(meta) if !meta.is_dir() => return Err(LoadError::NotADir { path: shown }),
         Ok(_) => {}
     }
     let mut walk = Walk {
@@ -79,22 +121,7 @@ pub fn load_dir(dir: &Path, display_base: &Path) -> LoadedDir {
         visited: HashSet::new(),
     };
     walk.dir(dir);
-    let Walk {
-        mut files,
-        mut errors,
-        ..
-    } = walk;
-    files.sort();
-    let mut revisions = Vec::with_capacity(files.len());
-    for result in read_all(&files, display_base) {
-        match result {
-            Ok(revision) => revisions.push(revision),
-            Err(error) => errors.push(error),
-        }
-    }
-    // Stable, so a folder's read error stays before its files' errors.
-    errors.sort_by(|a, b| a.path().cmp(b.path()));
-    LoadedDir { revisions, errors }
+    Ok(walk)
 }
 
 fn only_error(error: LoadError) -> LoadedDir {
@@ -109,10 +136,17 @@ fn shown_path(path: &Path, display_base: &Path) -> PathBuf {
         .map_or_else(|_| path.to_owned(), Path::to_owned)
 }
 
+/// A revision file found by the walk: where it is, and its path as shown.
+#[derive(Debug)]
+struct Found {
+    path: PathBuf,
+    shown: PathBuf,
+}
+
 /// The recursive folder walk: `*.sql` files found, and folders that failed.
 struct Walk<'a> {
     display_base: &'a Path,
-    files: Vec<PathBuf>,
+    files: Vec<Found>,
     errors: Vec<LoadError>,
     /// Canonical folders entered, so a symlink loop is walked once.
     visited: HashSet<PathBuf>,
@@ -137,33 +171,38 @@ impl Walk<'_> {
             Ok(entries) => entries,
             Err(e) => return self.io_error(dir, e),
         };
-        let mut found = Vec::new();
+        let mut found: Vec<(OsString, fs::DirEntry)> = Vec::new();
         for entry in entries {
             match entry {
-                Ok(entry) => found.push(entry),
+                Ok(entry) => found.push((entry.file_name(), entry)),
                 Err(e) => self.io_error(dir, e),
             }
         }
-        // Sorted, so that of two routes to one folder the first by name wins.
-        found.sort_by_key(fs::DirEntry::file_name);
-        for entry in &found {
-            self.entry(entry);
+        // Sorted by name, so that of two routes to one folder the first by
+        // name wins, and so that this depth-first walk yields files already
+        // in path order (paths compare name by name).
+        found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // Shown paths are built from the folder's, not stripped per file.
+        let shown_dir = shown_path(dir, self.display_base);
+        for (name, entry) in &found {
+            self.entry(dir, name, entry, &shown_dir);
         }
     }
 
-    fn entry(&mut self, entry: &fs::DirEntry) {
-        let path = entry.path();
-        if entry.file_name().as_encoded_bytes().starts_with(b".") {
+    fn entry(&mut self, dir: &Path, name: &OsStr, entry: &fs::DirEntry, shown_dir: &Path) {
+        if name.as_encoded_bytes().starts_with(b".") {
             return; // hidden: editor swap files, `.git`, ...
         }
+        let path = dir.join(name);
         let file_type = match entry.file_type() {
             Ok(t) if t.is_symlink() => fs::metadata(&path).map(|m| m.file_type()),
             other => other,
         };
         match file_type {
             Ok(t) if t.is_dir() => self.dir(&path),
-            Ok(t) if t.is_file() && path.extension().is_some_and(|e| e == "sql") => {
-                self.files.push(path);
+            Ok(t) if t.is_file() && name.as_encoded_bytes().ends_with(b".sql") => {
+                let shown = shown_dir.join(name);
+                self.files.push(Found { path, shown });
             }
             Ok(_) => {}
             Err(e) => self.io_error(&path, e),
@@ -171,12 +210,16 @@ impl Walk<'_> {
     }
 }
 
-fn load_file(path: &Path, display_base: &Path) -> Result<Revision, LoadError> {
-    let shown = shown_path(path, display_base);
-    match fs::read(path) {
-        Ok(bytes) => Ok(parse(&shown, &bytes)?),
+/// Reads and parses one file into `buf`, which is reused from file to file.
+fn load_file(file: &Found, buf: &mut Vec<u8>) -> Result<Revision, LoadError> {
+    buf.clear();
+    // `take` skips the `fstat` that `File::read_to_end` makes for a size hint:
+    // the buffer is already large enough for any ordinary revision.
+    let read = fs::File::open(&file.path).and_then(|f| f.take(u64::MAX).read_to_end(buf));
+    match read {
+        Ok(_) => Ok(parse(&file.shown, buf)?),
         Err(source) => Err(LoadError::Io {
-            path: shown,
+            path: file.shown.clone(),
             source,
         }),
     }
@@ -185,50 +228,40 @@ fn load_file(path: &Path, display_base: &Path) -> Result<Revision, LoadError> {
 /// Below this many files one thread is faster than starting more.
 const PARALLEL_FROM: usize = 64;
 const MAX_THREADS: usize = 4;
+const READ_BUFFER: usize = 64 * 1024;
 
 /// Reads and parses `files`, results in the same order; in up to
-/// [`MAX_THREADS`] contiguous chunks when there are many.
-fn read_all(files: &[PathBuf], display_base: &Path) -> Vec<Result<Revision, LoadError>> {
-    let load_chunk = |chunk: &[PathBuf]| -> Vec<_> {
-        chunk.iter().map(|p| load_file(p, display_base)).collect()
-    };
+/// [`MAX_THREADS`] contiguous chunks when there are many. The chunks are
+/// returned as they are, not joined: with thousands of revisions a joined
+/// copy would be the peak of memory.
+fn read_all(files: &[&Found]) -> Vec<Vec<Result<Revision, LoadError>>> {
     let threads = thread::available_parallelism().map_or(1, NonZero::get);
     let threads = threads.min(MAX_THREADS);
-    if files.len() < PARALLEL_FROM || threads < 2 {
-        return load_chunk(files);
-    }
-    let chunk_len = files.len().div_ceil(threads);
-    thread::scope(|scope| {
-        let spawned: Vec<_> = files
-            .chunks(chunk_len)
-            .map(|chunk| {
-                let handle = thread::Builder::new()
-                    .name("migrate-load".to_owned())
-                    .spawn_scoped(scope, move || load_chunk(chunk));
-                (chunk, handle)
-            })
-            .collect();
-        let mut results = Vec::with_capacity(files.len());
-        for (chunk, handle) in spawned {
-            match handle {
-                Ok(handle) => match handle.join() {
-                    Ok(chunk_results) => results.extend(chunk_results),
-                    Err(_) => results.extend(chunk.iter().map(|p| thread_lost(p, display_base))),
-                },
-                // No thread to be had: read this chunk here instead.
-                Err(_) => results.extend(load_chunk(chunk)),
-            }
-        }
-        results
-    })
+    let chunk_len = if files.len() < PARALLEL_FROM || threads < 2 {
+        files.len().max(1)
+    } else {
+        files.len().div_ceil(threads)
+    };
+    let chunks: Vec<&[&Found]> = files.chunks(chunk_len).collect();
+    let read_chunk = |chunk: &[&Found]| -> Vec<_> {
+        let mut buf = Vec::with_capacity(READ_BUFFER);
+        chunk.iter().map(|f| load_file(f, &mut buf)).collect()
+    };
+    let lost_chunk = |i: usize| -> Vec<_> {
+        chunks[i]
+            .iter()
+            .map(|f| Err(thread_lost(&f.shown)))
+            .collect()
+    };
+    map_threads(chunks.clone(), read_chunk, lost_chunk)
 }
 
 /// A reader thread died; never expected, but it must not lose files silently.
-fn thread_lost(path: &Path, display_base: &Path) -> Result<Revision, LoadError> {
-    Err(LoadError::Io {
-        path: shown_path(path, display_base),
-        source: io::Error::other("the thread reading this file stopped unexpectedly"),
-    })
+fn thread_lost(path: &Path) -> LoadError {
+    LoadError::Io {
+        path: path.to_owned(),
+        source: io::Error::other("the thread reading this stopped unexpectedly"),
+    }
 }
 
 #[cfg(test)]

@@ -81,7 +81,12 @@ driver_test!(a_foreign_table_is_refused_naming_the_column, |db| {
     )
     .await;
     let mut d = db.connect().await;
-    d.ensure_version_table().await.unwrap(); // IF NOT EXISTS: left alone
+    // Refused before anything is written, and when read.
+    let before_writing = d.ensure_version_table().await.unwrap_err();
+    assert!(
+        matches!(&before_writing, DriverError::TableShape { column, .. } if column == "checksum"),
+        "{before_writing:?}"
+    );
     let err = d.read_versions().await.unwrap_err();
     match &err {
         DriverError::TableShape {
@@ -98,6 +103,12 @@ driver_test!(a_foreign_table_is_refused_naming_the_column, |db| {
         other => panic!("expected TableShape, got {other:?}"),
     }
     assert!(err.to_string().contains("version_table"), "{err}");
+    // The engine's lighter read refuses it too.
+    let light = d.read_applied().await.unwrap_err();
+    assert!(
+        matches!(&light, DriverError::TableShape { column, .. } if column == "checksum"),
+        "{light:?}"
+    );
     d.close().await.unwrap();
 });
 
@@ -108,13 +119,20 @@ driver_test!(a_mistyped_column_is_refused, |db| {
          dirty boolean)",
     )
     .await;
+    // One row, so that the lighter read has something to decode.
+    db.exec("INSERT INTO _migrate_core (revision) VALUES (1)")
+        .await;
     let mut d = db.connect().await;
-    let err = d.read_versions().await.unwrap_err();
-    assert!(
-        matches!(&err, DriverError::TableShape { column, problem, .. }
-            if column == "revision" && problem.contains("expected text")),
-        "{err:?}"
-    );
+    for err in [
+        d.read_versions().await.unwrap_err(),
+        d.read_applied().await.unwrap_err(),
+    ] {
+        assert!(
+            matches!(&err, DriverError::TableShape { column, problem, .. }
+                if column == "revision" && problem.contains("expected text")),
+            "{err:?}"
+        );
+    }
     d.close().await.unwrap();
 });
 
