@@ -357,6 +357,9 @@ async fn repair_locked<D: Driver>(
     let insp = inspect(d, job.db, job.graph).await?;
     let row = find_row(&insp.rows, revision, job)?;
     let id = row.revision.clone();
+    // The table exists (it has the row); this checks its whole shape
+    // before writing to it.
+    d.ensure_version_table().await.map_err(|e| ctx(e, job))?;
     if forget {
         d.delete_row(&id).await.map_err(|e| ctx(e, job))?;
         report.note = Some(format!(

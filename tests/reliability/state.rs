@@ -106,3 +106,29 @@ online_test!(
         assert_refused_everywhere(&db, &env, "revision", "type").await;
     }
 );
+
+online_test!(
+    a_version_table_missing_a_column_that_reads_skip_is_refused_before_writing,
+    |db| {
+        let env = core_project(&db, "");
+        write_chain(&env, "migrations_core", &["f1"]);
+        // Reads select five columns; `message` is not one of them, so only
+        // a command about to write finds it missing.
+        db.exec(&foreign_table(db.dialect, "message", None)).await;
+        for args in [&["up", "core"][..], &["repair", "core", "1", "--forget"]] {
+            let out = env.run(args);
+            assert_eq!(out.code, 1, "{out}");
+            out.output_has("_migrate_core")
+                .output_has("`message`")
+                .output_has("missing")
+                .output_has("version_table");
+        }
+        assert!(!db.has_table("t_f1").await, "a revision ran");
+        assert_eq!(
+            db.strings("SELECT CAST(revision AS TEXT) FROM _migrate_core")
+                .await,
+            ["1"],
+            "the foreign table was written to"
+        );
+    }
+);
