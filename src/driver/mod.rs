@@ -162,9 +162,12 @@ pub(crate) type AppliedTuple<B> = (String, String, String, String, B);
 
 pub(crate) fn applied_row<B>(t: AppliedTuple<B>, is_dirty: impl Fn(B) -> bool) -> AppliedRow {
     let (revision, parents, checksum, method, dirty) = t;
+    let mut parents: Vec<String> = parents.split_whitespace().map(str::to_owned).collect();
+    // Usually one parent, and thousands of rows: no room for four each.
+    parents.shrink_to_fit();
     AppliedRow {
         revision,
-        parents: parents.split_whitespace().map(str::to_owned).collect(),
+        parents,
         checksum,
         method,
         dirty: is_dirty(dirty),

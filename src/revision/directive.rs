@@ -206,6 +206,9 @@ fn id_list(args: &str, directive: IdDirective) -> Result<Vec<RevisionId>, ParseE
         }
         ids.push(id);
     }
+    // A list of one would otherwise keep room for four: tens of thousands
+    // of revisions each hold one.
+    ids.shrink_to_fit();
     Ok(ids)
 }
 
