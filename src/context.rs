@@ -141,9 +141,14 @@ impl Project {
                 .into_iter()
                 .flatten()
                 .collect();
+        // Every name has its folder's entry (a lost thread gives an error).
         names
             .iter()
-            .map(|n| built.remove(n).unwrap_or_else(|| self.graph(n)))
+            .map(|n| {
+                built.remove(n).unwrap_or_else(|| {
+                    Err(anyhow::anyhow!("database `{n}`: its graph was not built"))
+                })
+            })
             .collect()
     }
 

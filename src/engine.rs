@@ -160,9 +160,10 @@ pub async fn up<D: Driver>(
     target: &Target,
     dry_run: bool,
 ) -> Result<Report, Failure> {
-    let lock = (!dry_run).then_some(job.settings.lock_timeout);
-    let snap = snapshot(d, job.db, lock).await?;
-    up_from(d, job, target, dry_run, snap).await
+    locked(d, job, dry_run, async |d, insp| {
+        up_planned(d, job, target, dry_run, insp).await
+    })
+    .await
 }
 
 /// `up` from a [`Snapshot`] taken earlier on this connection (with the lock,
@@ -174,12 +175,10 @@ pub async fn up_from<D: Driver>(
     dry_run: bool,
     snap: Snapshot,
 ) -> Result<Report, Failure> {
-    let locked = snap.locked;
-    let result = up_planned(d, job, target, dry_run, snap.inspect(job.graph)).await;
-    if locked {
-        release(d, job.db).await;
-    }
-    result
+    from_snapshot(d, job, snap, async |d, insp| {
+        up_planned(d, job, target, dry_run, insp).await
+    })
+    .await
 }
 
 /// `down`: reverts the applied descendants of `target`, children first.
@@ -189,10 +188,10 @@ pub async fn down<D: Driver>(
     target: &Target,
     dry_run: bool,
 ) -> Result<Report, Failure> {
-    if dry_run {
-        return down_locked(d, job, target, true).await;
-    }
-    locked(d, job, async |d| down_locked(d, job, target, false).await).await
+    locked(d, job, dry_run, async |d, insp| {
+        down_planned(d, job, target, dry_run, insp).await
+    })
+    .await
 }
 
 /// `stamp`: records the targets and their ancestors without running SQL.
@@ -202,7 +201,10 @@ pub async fn stamp<D: Driver>(
     targets: &[Target],
     purge: bool,
 ) -> Result<Report, Failure> {
-    locked(d, job, async |d| stamp_locked(d, job, targets, purge).await).await
+    locked(d, job, false, async |d, insp| {
+        stamp_planned(d, job, targets, purge, insp).await
+    })
+    .await
 }
 
 /// `repair --applied` (`forget == false`) or `repair --forget`.
@@ -212,28 +214,39 @@ pub async fn repair<D: Driver>(
     revision: &str,
     forget: bool,
 ) -> Result<Report, Failure> {
-    locked(d, job, async |d| {
-        repair_locked(d, job, revision, forget).await
+    locked(d, job, false, async |d, insp| {
+        repair_planned(d, job, revision, forget, insp).await
     })
     .await
 }
 
-/// Runs `body` holding the database's lock, and releases it on every path.
+/// Takes the lock (not for a dry run), reads the state, runs `body` on it
+/// and releases the lock on every path.
 async fn locked<D: Driver>(
     d: &mut D,
     job: &Job<'_>,
-    body: impl AsyncFnOnce(&mut D) -> Result<Report, Failure>,
+    dry_run: bool,
+    body: impl AsyncFnOnce(&mut D, Inspection) -> Result<Report, Failure>,
 ) -> Result<Report, Failure> {
-    lock(d, job).await?;
-    let result = body(d).await;
-    release(d, job.db).await;
-    result
+    let lock = (!dry_run).then_some(job.settings.lock_timeout);
+    let snap = snapshot(d, job.db, lock).await?;
+    from_snapshot(d, job, snap, body).await
 }
 
-async fn lock<D: Driver>(d: &mut D, job: &Job<'_>) -> Result<(), Failure> {
-    d.lock(job.settings.lock_timeout)
-        .await
-        .map_err(|e| ctx(e, job))
+/// Runs `body` on the state `snap` read, then releases the lock if `snap`
+/// took it.
+async fn from_snapshot<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    snap: Snapshot,
+    body: impl AsyncFnOnce(&mut D, Inspection) -> Result<Report, Failure>,
+) -> Result<Report, Failure> {
+    let took_lock = snap.locked;
+    let result = body(d, snap.inspect(job.graph)).await;
+    if took_lock {
+        release(d, job.db).await;
+    }
+    result
 }
 
 /// Releases the lock; a failure only matters for logging, since a session
@@ -270,14 +283,14 @@ async fn up_planned<D: Driver>(
     run_plan(d, job, &plan, &insp.state, report).await
 }
 
-async fn down_locked<D: Driver>(
+async fn down_planned<D: Driver>(
     d: &mut D,
     job: &Job<'_>,
     target: &Target,
     dry_run: bool,
+    insp: Inspection,
 ) -> Result<Report, Failure> {
     let mut report = Report::default();
-    let insp = inspect(d, job.db, job.graph).await?;
     gate(&insp.state, job, &mut report)?;
     let resolved = target
         .resolve(job.graph, &insp.state.applied)
@@ -301,14 +314,14 @@ async fn down_locked<D: Driver>(
     run_plan(d, job, &plan, &insp.state, report).await
 }
 
-async fn stamp_locked<D: Driver>(
+async fn stamp_planned<D: Driver>(
     d: &mut D,
     job: &Job<'_>,
     targets: &[Target],
     purge: bool,
+    insp: Inspection,
 ) -> Result<Report, Failure> {
     let mut report = Report::default();
-    let insp = inspect(d, job.db, job.graph).await?;
     let applied = if purge {
         BTreeSet::new()
     } else {
@@ -347,14 +360,14 @@ async fn stamp_locked<D: Driver>(
     Ok(report)
 }
 
-async fn repair_locked<D: Driver>(
+async fn repair_planned<D: Driver>(
     d: &mut D,
     job: &Job<'_>,
     revision: &str,
     forget: bool,
+    insp: Inspection,
 ) -> Result<Report, Failure> {
     let mut report = Report::default();
-    let insp = inspect(d, job.db, job.graph).await?;
     let row = find_row(&insp.rows, revision, job)?;
     let id = row.revision.clone();
     // The table exists (it has the row); this checks its whole shape

@@ -29,22 +29,11 @@ impl Prepared {
     }
 }
 
-/// Resolves the URL of every named database and loads their graphs (one
-/// thread per folder), so that bad input anywhere stops the run before any
-/// database is touched.
+/// Resolves the URL of every named database and loads their graphs, so
+/// that bad input anywhere stops the run before any database is touched.
 pub(crate) fn prepare(ctx: &Context, project: &Project, names: &[String]) -> Result<Vec<Prepared>> {
     let endpoints = endpoints(ctx, project, names)?;
-    let graphs = project.graphs(names)?;
-    Ok(endpoints
-        .into_iter()
-        .zip(graphs)
-        .map(|((url, table), graph)| Prepared {
-            name: url.0,
-            graph,
-            url: url.1,
-            table,
-        })
-        .collect())
+    Ok(with_graphs(endpoints, project.graphs(names)?))
 }
 
 /// What to do on a connection as soon as it is open, while the revision
@@ -85,26 +74,15 @@ pub(crate) fn prepare_connecting(
     let endpoints = endpoints(ctx, project, names)?;
     let pending: Vec<Pending> = endpoints
         .iter()
-        .map(|((name, url), table)| spawn_connect(name, url, table, wait, create, early(name)))
+        .map(|e| spawn_connect(&e.name, &e.url, &e.table, wait, create, early(&e.name)))
         .collect();
-    let graphs = match project.graphs(names) {
-        Ok(graphs) => graphs,
+    match project.graphs(names) {
+        Ok(graphs) => Ok((with_graphs(endpoints, graphs), pending)),
         Err(e) => {
             pending.iter().for_each(tokio::task::JoinHandle::abort);
-            return Err(e);
+            Err(e)
         }
-    };
-    let prepared = endpoints
-        .into_iter()
-        .zip(graphs)
-        .map(|((url, table), graph)| Prepared {
-            name: url.0,
-            graph,
-            url: url.1,
-            table,
-        })
-        .collect();
-    Ok((prepared, pending))
+    }
 }
 
 /// Starts opening a connection in the background (see [`connect`]), then
@@ -150,34 +128,50 @@ pub(crate) async fn opened(pending: Pending) -> Result<Opened> {
         .map_err(|e| anyhow::anyhow!("the connection task stopped: {e}"))?
 }
 
+/// Where a database is: what [`Prepared`] holds besides the graph.
+struct Endpoint {
+    name: String,
+    url: ResolvedUrl,
+    table: VersionTable,
+}
+
 /// Each database's URL (with `--strict` applied) and version table; two
 /// databases on the same URL and version table are an error.
-fn endpoints(
-    ctx: &Context,
-    project: &Project,
-    names: &[String],
-) -> Result<Vec<((String, ResolvedUrl), VersionTable)>> {
+fn endpoints(ctx: &Context, project: &Project, names: &[String]) -> Result<Vec<Endpoint>> {
     let mut out = Vec::new();
+    let mut configs = Vec::new();
     for name in names {
         let db = project.database(name)?;
         let url = project.url(name, ctx.strict, &ctx.printer)?;
         ctx.printer.add_secret(&url.url);
-        out.push((
-            (name.clone(), url),
-            VersionTable::new(db.schema.as_deref(), &db.version_table),
-        ));
+        configs.push(db);
+        out.push(Endpoint {
+            name: name.clone(),
+            table: VersionTable::new(db.schema.as_deref(), &db.version_table),
+            url,
+        });
     }
-    let pairs: Vec<(&str, &ResolvedUrl, &crate::config::DatabaseConfig)> = out
+    let pairs: Vec<_> = out
         .iter()
-        .filter_map(|((name, url), _)| {
-            project
-                .database(name)
-                .ok()
-                .map(|db| (name.as_str(), url, db))
-        })
+        .zip(configs)
+        .map(|(e, db)| (e.name.as_str(), &e.url, db))
         .collect();
     crate::config::check_distinct(&pairs)?;
     Ok(out)
+}
+
+/// The endpoints with their graphs, in the same order.
+fn with_graphs(endpoints: Vec<Endpoint>, graphs: Vec<Graph>) -> Vec<Prepared> {
+    endpoints
+        .into_iter()
+        .zip(graphs)
+        .map(|(e, graph)| Prepared {
+            name: e.name,
+            graph,
+            url: e.url,
+            table: e.table,
+        })
+        .collect()
 }
 
 /// Connects, retrying an unreachable server until `wait` has passed.

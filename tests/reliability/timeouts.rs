@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use sqlx::{Connection, PgConnection};
 
 use super::*;
+use crate::harness::env::{Output, TestEnv};
 use crate::online::{
     applied, core_project, on_postgres, rev_file, rev_file_no_tx, sorted, wait_until,
 };
@@ -18,6 +19,35 @@ async fn columns_of_t(db: &TestDb) -> Vec<String> {
          WHERE table_name = 't' ORDER BY ordinal_position",
     )
     .await
+}
+
+/// Another session's open transaction holding `t`, as a long report or a
+/// forgotten `psql` would; `release` ends it.
+async fn hold_table_t(db: &TestDb) -> PgConnection {
+    let mut other = PgConnection::connect(&db.url).await.unwrap();
+    sqlx::raw_sql("BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE;")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    other
+}
+
+async fn release(mut other: PgConnection) {
+    sqlx::raw_sql("COMMIT").execute(&mut other).await.unwrap();
+    other.close().await.unwrap();
+}
+
+/// `migrate up core`, and how long it took.
+fn timed_up(env: &TestEnv) -> (Output, Duration) {
+    let start = Instant::now();
+    let out = env.run(&["up", "core"]);
+    (out, start.elapsed())
+}
+
+/// Whether the output names the limit (`lock timeout`, `statement_timeout`, ...).
+fn names_limit(out: &Output, limit: &str) -> bool {
+    let text = format!("{}{}", out.stdout, out.stderr).to_lowercase();
+    text.contains(&limit.replace('_', " ")) || text.contains(limit)
 }
 
 #[tokio::test]
@@ -35,19 +65,12 @@ async fn ddl_lock_timeout_fails_fast_behind_a_table_lock() {
         );
 
         // A long transaction elsewhere holds the table.
-        let mut other = PgConnection::connect(&db.url).await.unwrap();
-        sqlx::raw_sql("BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE;")
-            .execute(&mut other)
-            .await
-            .unwrap();
+        let other = hold_table_t(&db).await;
 
-        let start = Instant::now();
-        let out = env.run(&["up", "core"]);
-        let took = start.elapsed();
+        let (out, took) = timed_up(&env);
         out.code(1).output_has("d2");
-        let text = format!("{}{}", out.stdout, out.stderr).to_lowercase();
         assert!(
-            text.contains("lock timeout") || text.contains("lock_timeout"),
+            names_limit(&out, "lock_timeout"),
             "the error must say it was the lock timeout\n{out}"
         );
         assert!(
@@ -58,8 +81,7 @@ async fn ddl_lock_timeout_fails_fast_behind_a_table_lock() {
         // d1 committed before; nothing of d2.
         assert_eq!(applied(&db, "_migrate_core").await, ["d1"], "{out}");
 
-        sqlx::raw_sql("COMMIT").execute(&mut other).await.unwrap();
-        other.close().await.unwrap();
+        release(other).await;
         assert_eq!(columns_of_t(&db).await, ["id"]);
 
         env.run(&["up", "core"]).success();
@@ -83,13 +105,10 @@ async fn statement_timeout_stops_a_long_statement() {
             )
             .as_bytes(),
         );
-        let start = Instant::now();
-        let out = env.run(&["up", "core"]);
-        let took = start.elapsed();
+        let (out, took) = timed_up(&env);
         out.code(1).output_has("s1");
-        let text = format!("{}{}", out.stdout, out.stderr).to_lowercase();
         assert!(
-            text.contains("statement timeout") || text.contains("statement_timeout"),
+            names_limit(&out, "statement_timeout"),
             "the error must say it was the statement timeout\n{out}"
         );
         assert!(took < Duration::from_secs(3), "took {took:?}\n{out}");
@@ -118,24 +137,13 @@ async fn ddl_lock_timeout_holds_outside_a_transaction_too() {
             "migrations_core/n1_add_note.sql",
             rev_file_no_tx("n1", "", "ALTER TABLE t ADD COLUMN note text;", None).as_bytes(),
         );
-        let mut other = PgConnection::connect(&db.url).await.unwrap();
-        sqlx::raw_sql("BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE;")
-            .execute(&mut other)
-            .await
-            .unwrap();
+        let other = hold_table_t(&db).await;
 
-        let start = Instant::now();
-        let out = env.run(&["up", "core"]);
-        let took = start.elapsed();
+        let (out, took) = timed_up(&env);
         out.code(1).output_has("n1");
-        let text = format!("{}{}", out.stdout, out.stderr).to_lowercase();
-        assert!(
-            text.contains("lock timeout") || text.contains("lock_timeout"),
-            "{out}"
-        );
+        assert!(names_limit(&out, "lock_timeout"), "{out}");
         assert!(took < Duration::from_secs(5), "took {took:?}\n{out}");
-        sqlx::raw_sql("COMMIT").execute(&mut other).await.unwrap();
-        other.close().await.unwrap();
+        release(other).await;
         assert_eq!(columns_of_t(&db).await, ["id"]);
         // Failed outside a transaction: dirty until repaired.
         env.run(&["up", "core"]).code(1).output_has("repair");
