@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use migrate::driver::{Dialect, Driver, DriverError};
-use sqlx::{Connection, PgConnection};
+use sqlx::Connection;
 
 use crate::harness::TestDb;
 
@@ -77,12 +77,7 @@ async fn an_operator_session_holding_pg_advisory_lock_blocks_us() {
     };
     db.run(|db| async move {
         let key = db.table.lock_key().value();
-        let mut operator = PgConnection::connect(&db.url).await.unwrap();
-        sqlx::query("SELECT pg_advisory_lock($1)")
-            .bind(key)
-            .execute(&mut operator)
-            .await
-            .unwrap();
+        let mut operator = crate::harness::pg::hold_advisory_lock(&db.url, key).await;
         let mut d = db.connect().await;
         let err = d.lock(Duration::from_millis(200)).await.unwrap_err();
         let DriverError::LockTimeout { holder_hint, .. } = &err else {

@@ -100,3 +100,15 @@ fn database_names_fit_postgres_identifiers() {
         database_name("integration::driver::apply::other::postgres")
     );
 }
+
+/// A session of its own holding `pg_advisory_lock(key)`, as an operator (or
+/// a stuck runner) would; the lock lasts as long as the connection.
+pub async fn hold_advisory_lock(url: &str, key: i64) -> PgConnection {
+    let mut operator = PgConnection::connect(url).await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(key)
+        .execute(&mut operator)
+        .await
+        .unwrap();
+    operator
+}

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use migrate::driver::LockKey;
-use sqlx::{Connection, PgConnection};
+use sqlx::Connection;
 
 use super::*;
 
@@ -17,12 +17,7 @@ async fn an_operator_holding_the_advisory_lock_makes_up_exit_3() {
 
         // What an operator would type: the key derived as §4 says.
         let key = LockKey::derive(None, "_migrate_core").value();
-        let mut operator = PgConnection::connect(&db.url).await.unwrap();
-        sqlx::query("SELECT pg_advisory_lock($1)")
-            .bind(key)
-            .execute(&mut operator)
-            .await
-            .unwrap();
+        let mut operator = crate::harness::pg::hold_advisory_lock(&db.url, key).await;
 
         let start = Instant::now();
         let out = env.run(&["up", "core"]);

@@ -5,19 +5,14 @@
 
 use std::time::{Duration, Instant};
 
-use sqlx::{Connection, PgConnection};
+use sqlx::PgConnection;
 
 use super::*;
 use crate::online::{applied, command, core_project, on_postgres, write_chain};
 
 /// A connection holding the lock, and its backend pid.
 async fn hold_lock(db: &TestDb) -> (PgConnection, i32) {
-    let mut operator = PgConnection::connect(&db.url).await.unwrap();
-    sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(core_lock_key())
-        .execute(&mut operator)
-        .await
-        .unwrap();
+    let mut operator = crate::harness::pg::hold_advisory_lock(&db.url, core_lock_key()).await;
     let pid = sqlx::query_scalar("SELECT pg_backend_pid()")
         .fetch_one(&mut operator)
         .await

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use sqlx::{Connection, PgConnection};
+use sqlx::Connection;
 
 use super::*;
 use crate::online::{
@@ -97,12 +97,7 @@ async fn the_server_ending_our_session_while_we_wait_for_the_lock() {
         let env = core_project(&db, "lock_timeout = \"30s\"");
         write_chain(&env, "migrations_core", &["w1", "w2"]);
         let key = core_lock_key();
-        let mut operator = PgConnection::connect(&db.url).await.unwrap();
-        sqlx::query("SELECT pg_advisory_lock($1)")
-            .bind(key)
-            .execute(&mut operator)
-            .await
-            .unwrap();
+        let mut operator = crate::harness::pg::hold_advisory_lock(&db.url, key).await;
         let operator_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
             .fetch_one(&mut operator)
             .await
