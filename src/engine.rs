@@ -390,7 +390,7 @@ async fn repair_planned<D: Driver>(
             ))
             .into());
         };
-        d.mark_applied(&id, &rev.checksum)
+        d.mark_applied(&id, &rev.checksum.to_string())
             .await
             .map_err(|e| ctx(e, job))?;
         report.note = Some(format!(
@@ -407,7 +407,7 @@ fn find_row<'r>(
     input: &str,
     job: &Job<'_>,
 ) -> anyhow::Result<&'r AppliedRow> {
-    if let Some(r) = rows.iter().find(|r| r.revision == input) {
+    if let Some(r) = rows.iter().find(|r| &*r.revision == input) {
         return Ok(r);
     }
     let matches: Vec<&AppliedRow> = if input.len() >= 4 {
@@ -584,7 +584,7 @@ fn new_row(rev: &Revision, method: &str, job: &Job<'_>) -> NewRow {
         revision: rev.id.to_string(),
         parents: rev.parents.iter().map(ToString::to_string).collect(),
         message: rev.message.clone(),
-        checksum: rev.checksum.clone(),
+        checksum: rev.checksum.to_string(),
         applied_by: job.settings.applied_by.clone(),
         method: method.to_owned(),
     }

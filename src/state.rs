@@ -9,19 +9,23 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::graph::{Graph, and_ticked};
-use crate::revision::RevisionId;
+use crate::revision::{RecordedChecksum, RevisionId};
 
 /// One row of the version table, as the driver read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppliedRow {
-    pub revision: String,
-    /// Parent ids recorded at apply time.
-    pub parents: Vec<String>,
-    /// Empty for a stamp of a file-less id.
-    pub checksum: String,
-    /// `up` or `stamp`.
-    pub method: String,
+    pub revision: Box<str>,
+    /// Parent ids recorded at apply time, separated by spaces as stored
+    /// (one string, not a list: there may be tens of thousands of rows).
+    pub parents: Box<str>,
+    pub checksum: RecordedChecksum,
     pub dirty: bool,
+}
+
+impl AppliedRow {
+    pub fn parents(&self) -> impl Iterator<Item = &str> {
+        self.parents.split_whitespace()
+    }
 }
 
 /// What the rows say, checked against the graph.
@@ -155,7 +159,7 @@ fn parent_list(parents: &[String]) -> String {
 
 /// Checks the version-table rows against the graph.
 pub fn analyse(graph: &Graph, rows: &[AppliedRow]) -> AppliedState {
-    let rows: BTreeMap<&str, &AppliedRow> = rows.iter().map(|r| (r.revision.as_str(), r)).collect();
+    let rows: BTreeMap<&str, &AppliedRow> = rows.iter().map(|r| (&*r.revision, r)).collect();
     let live: BTreeSet<&str> = rows
         .iter()
         .filter(|(_, r)| !r.dirty)
@@ -180,7 +184,7 @@ pub fn analyse(graph: &Graph, rows: &[AppliedRow]) -> AppliedState {
                 issues.push(StateIssue::Unknown {
                     revision: id.to_owned(),
                 });
-                row.parents.iter().map(String::as_str).collect()
+                row.parents().collect()
             }
             Some(revision) => {
                 drift(row, revision, &mut issues);
@@ -222,21 +226,21 @@ pub fn analyse(graph: &Graph, rows: &[AppliedRow]) -> AppliedState {
 /// Changes in a known revision's file since its row was written.
 fn drift(row: &AppliedRow, revision: &crate::revision::Revision, issues: &mut Vec<StateIssue>) {
     // A stamp of an id without a file recorded no checksum to compare.
-    if !row.checksum.is_empty() && row.checksum != revision.checksum {
+    if !row.checksum.matches(&revision.checksum) {
         issues.push(StateIssue::ChecksumChanged {
-            revision: row.revision.clone(),
+            revision: row.revision.to_string(),
             path: revision.path.clone(),
-            recorded: row.checksum.clone(),
-            file: revision.checksum.clone(),
+            recorded: row.checksum.to_string(),
+            file: revision.checksum.to_string(),
         });
     }
-    if !same_ids(&row.parents, &revision.parents) {
-        let mut recorded = row.parents.clone();
+    if !same_ids(row, &revision.parents) {
+        let mut recorded: Vec<String> = row.parents().map(str::to_owned).collect();
         recorded.sort();
         let mut file: Vec<String> = revision.parents.iter().map(ToString::to_string).collect();
         file.sort();
         issues.push(StateIssue::ParentsChanged {
-            revision: row.revision.clone(),
+            revision: row.revision.to_string(),
             path: revision.path.clone(),
             recorded,
             file,
@@ -244,14 +248,15 @@ fn drift(row: &AppliedRow, revision: &crate::revision::Revision, issues: &mut Ve
     }
 }
 
-/// The same ids in any order; without allocating for the usual one parent.
-fn same_ids(recorded: &[String], file: &[RevisionId]) -> bool {
-    match (recorded, file) {
-        _ if recorded.len() != file.len() => false,
-        ([], []) => true,
-        ([a], [b]) => a == b.as_str(),
+/// The row's parents are the file's, in any order; without allocating for
+/// the usual one parent.
+fn same_ids(row: &AppliedRow, file: &[RevisionId]) -> bool {
+    let mut recorded = row.parents();
+    match file {
+        [] => recorded.next().is_none(),
+        [only] => recorded.next() == Some(only.as_str()) && recorded.next().is_none(),
         _ => {
-            let mut a: Vec<&str> = recorded.iter().map(String::as_str).collect();
+            let mut a: Vec<&str> = recorded.collect();
             let mut b: Vec<&str> = file.iter().map(RevisionId::as_str).collect();
             a.sort_unstable();
             b.sort_unstable();
@@ -265,12 +270,16 @@ mod tests {
     use super::*;
     use crate::graph::test_support::{graph, ids};
 
+    /// What `graph` gives revision `id` as its checksum.
+    fn file_checksum(id: &str) -> crate::revision::Checksum {
+        crate::revision::checksum(&format!("-- up {id}\n"))
+    }
+
     fn row(revision: &str, parents: &str) -> AppliedRow {
         AppliedRow {
-            revision: revision.to_owned(),
-            parents: parents.split_whitespace().map(str::to_owned).collect(),
-            checksum: format!("sum_{revision}"),
-            method: "up".to_owned(),
+            revision: revision.into(),
+            parents: parents.into(),
+            checksum: RecordedChecksum::Sha256(file_checksum(revision)),
             dirty: false,
         }
     }
@@ -350,7 +359,7 @@ mod tests {
     fn changed_checksum_blocks_and_names_the_file() {
         let g = graph("a; b<a");
         let mut changed = row("b", "a");
-        changed.checksum = "0123456789abcdef0123".into();
+        changed.checksum = RecordedChecksum::parse("0123456789abcdef0123");
         let state = analyse(&g, &[row("a", ""), changed]);
         assert_eq!(
             state.issues,
@@ -358,7 +367,7 @@ mod tests {
                 revision: "b".into(),
                 path: "b.sql".into(),
                 recorded: "0123456789abcdef0123".into(),
-                file: "sum_b".into(),
+                file: file_checksum("b").to_string(),
             }]
         );
         assert!(state.blocks_up());
@@ -374,8 +383,7 @@ mod tests {
     fn empty_recorded_checksum_is_not_compared() {
         let g = graph("a");
         let mut stamped = row("a", "");
-        stamped.checksum.clear();
-        stamped.method = "stamp".into();
+        stamped.checksum = RecordedChecksum::None;
         assert!(analyse(&g, &[stamped]).issues.is_empty());
     }
 

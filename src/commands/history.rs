@@ -71,7 +71,7 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &HistoryArgs) ->
             parents: rev.parents.iter().map(ToString::to_string).collect(),
             depends_on: rev.depends_on.iter().map(ToString::to_string).collect(),
             message: rev.message.clone(),
-            created: rev.created.as_ref().map(|c| c.text.clone()),
+            created: rev.created.as_ref().map(|c| c.text.to_string()),
             file: rev.path.display().to_string(),
             head: heads.contains(id),
             branch_point: graph.is_branch_point(id.as_str()),
@@ -168,7 +168,11 @@ async fn applied_set(ctx: &Context, project: &Project, db: &str) -> Result<BTree
         prepare_read(ctx, project, &[db.to_owned()], project.config.settings.wait)?;
     let mut looked = look(&prepared, pending).await;
     match looked.pop().map(|l| l.result) {
-        Some(Ok(insp)) => Ok(insp.rows.into_iter().map(|r| r.revision).collect()),
+        Some(Ok(insp)) => Ok(insp
+            .rows
+            .into_iter()
+            .map(|r| String::from(r.revision))
+            .collect()),
         Some(Err(e)) => Err(e),
         None => Ok(BTreeSet::new()),
     }

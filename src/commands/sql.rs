@@ -88,7 +88,7 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &SqlArgs) -> Res
             revision: rev.id.to_string(),
             parents: rev.parents.iter().map(ToString::to_string).collect(),
             message: rev.message.clone(),
-            checksum: rev.checksum.clone(),
+            checksum: rev.checksum.to_string(),
             applied_by: settings.applied_by.clone(),
             method: "up".to_owned(),
         };

@@ -53,6 +53,10 @@ pub(crate) trait Session: Send {
     fn error_position(&self, err: &sqlx::Error) -> Option<usize>;
 }
 
+fn line(number: u32) -> usize {
+    usize::try_from(number).unwrap_or(usize::MAX)
+}
+
 /// The body a step runs, with where it sits in the revision file.
 struct Body<'a> {
     revision: &'a str,
@@ -69,7 +73,7 @@ pub(crate) async fn apply<S: Session>(
     let body = Body {
         revision: rev.id.as_str(),
         text: &rev.up,
-        first_line: rev.up_line,
+        first_line: line(rev.up_line),
     };
     if rev.transactional {
         return in_transaction(s, &body, opts, Bookkeeping::Insert(row)).await;
@@ -102,7 +106,7 @@ pub(crate) async fn revert<S: Session>(
     let body = Body {
         revision: rev.id.as_str(),
         text: down,
-        first_line: rev.down_line.unwrap_or(1),
+        first_line: rev.down_line.map_or(1, line),
     };
     if rev.transactional {
         return in_transaction(s, &body, opts, Bookkeeping::Delete).await;

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use crate::revision::Revision;
+use crate::revision::{RecordedChecksum, Revision};
 use crate::state::AppliedRow;
 
 pub use connect::{AnyDriver, connect};
@@ -156,22 +156,28 @@ pub(crate) fn version_row<B>(t: RowTuple<B>, is_dirty: impl Fn(B) -> bool) -> Ve
     }
 }
 
-/// The five columns of a row that the engine reads, `dirty` as the database
-/// returns it.
-pub(crate) type AppliedTuple<B> = (String, String, String, String, B);
+/// The five columns of a row that reads select, borrowed from the row as
+/// received: only the id and the parents are copied. `method` is selected
+/// so that a table without it is refused as foreign by every command, and
+/// not kept: the engine does not need it.
+pub(crate) type AppliedTuple<'r, B> = (&'r str, &'r str, &'r str, &'r str, B);
 
-pub(crate) fn applied_row<B>(t: AppliedTuple<B>, is_dirty: impl Fn(B) -> bool) -> AppliedRow {
-    let (revision, parents, checksum, method, dirty) = t;
-    let mut parents: Vec<String> = parents.split_whitespace().map(str::to_owned).collect();
-    // Usually one parent, and thousands of rows: no room for four each.
-    parents.shrink_to_fit();
+pub(crate) fn applied_row<B>(t: AppliedTuple<'_, B>, is_dirty: impl Fn(B) -> bool) -> AppliedRow {
+    let (revision, parents, checksum, _method, dirty) = t;
     AppliedRow {
-        revision,
-        parents,
-        checksum,
-        method,
+        revision: revision.into(),
+        parents: parents.into(),
+        checksum: RecordedChecksum::parse(checksum),
         dirty: is_dirty(dirty),
     }
+}
+
+/// Rows read one by one, without the spare room of the last doubling:
+/// shrinking in place costs nothing, and with tens of thousands of rows
+/// that room is megabytes held while the revision files are read.
+pub(crate) fn trimmed(mut rows: Vec<AppliedRow>) -> Vec<AppliedRow> {
+    rows.shrink_to_fit();
+    rows
 }
 
 /// A row to write; the driver adds `applied_at`, `duration_ms` and `dirty`.

@@ -388,7 +388,7 @@ impl Driver for Postgres {
                         Ok(tuple) => rows.push(applied_row(tuple, |d| d)),
                         Err(e) => break e,
                     },
-                    Ok(None) => return Ok(Some(rows)),
+                    Ok(None) => return Ok(Some(super::trimmed(rows))),
                     Err(e) => break e,
                 }
             }

@@ -11,14 +11,14 @@ use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt as _;
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{AssertSqlSafe, Connection, SqlSafeStr, SqlStr, SqliteConnection};
+use sqlx::{AssertSqlSafe, Connection, FromRow as _, SqlSafeStr, SqlStr, SqliteConnection};
 
 use super::apply::{self, Session};
 use super::error::{self, DriverError};
 use super::render::{INSERT_COLUMNS, create_table_sql, table_name};
 use super::{
-    ApplyError, ApplyOptions, Backoff, Dialect, Driver, NewRow, VersionRow, VersionTable, connect,
-    shape,
+    AppliedTuple, ApplyError, ApplyOptions, Backoff, Dialect, Driver, NewRow, VersionRow,
+    VersionTable, connect, shape,
 };
 use crate::revision::Revision;
 use crate::state::AppliedRow;
@@ -380,11 +380,12 @@ impl Driver for Sqlite {
         let select = self.sql.select_applied.clone();
         let conn = self.conn().map_err(|e| error::sql(&e))?;
         let mut rows = Vec::new();
-        let mut stream = sqlx::query_as(select).fetch(conn);
+        let mut stream = sqlx::query(select).fetch(conn);
         while let Some(row) = stream.try_next().await.map_err(|e| error::sql(&e))? {
-            rows.push(super::applied_row(row, |d: i64| d != 0));
+            let tuple = AppliedTuple::<i64>::from_row(&row).map_err(|e| error::sql(&e))?;
+            rows.push(super::applied_row(tuple, |d| d != 0));
         }
-        Ok(Some(rows))
+        Ok(Some(super::trimmed(rows)))
     }
 
     async fn ensure_version_table(&mut self) -> Result<(), DriverError> {

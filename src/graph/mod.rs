@@ -4,9 +4,11 @@
 //! Pure: no file, env, clock or database access.
 //!
 //! Revisions are kept in a `Vec` sorted by id and addressed by index, so
-//! sorting a list of indices sorts it by id, and every edge list is a
-//! `Vec<usize>`. Building and the whole-graph queries are `O(n log n)`.
+//! sorting a list of indices sorts it by id, an id is found by binary
+//! search, and every edge list is a slice of indices. Building and the
+//! whole-graph queries are `O(n log n)`.
 
+mod edges;
 mod error;
 mod order;
 mod query;
@@ -21,6 +23,8 @@ mod tests;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use edges::Edges;
+
 pub use error::GraphError;
 pub(crate) use error::{and_ticked, or_ticked};
 
@@ -33,17 +37,16 @@ use crate::revision::{Revision, RevisionId};
 pub struct Graph {
     /// Sorted by id; the index of a revision is its position here.
     revisions: Vec<Revision>,
-    index: HashMap<RevisionId, usize>,
     /// Parent edges, deduplicated, sorted by id.
-    parents: Vec<Vec<usize>>,
+    parents: Edges,
     /// Children (the reverse of `parents`), sorted by id.
-    children: Vec<Vec<usize>>,
+    children: Edges,
     /// Who names this revision in `depends-on`, sorted by id.
-    dependents: Vec<Vec<usize>>,
+    dependents: Edges,
     /// Parents and `depends-on` together: what must be applied first.
-    needs: Vec<Vec<usize>>,
+    needs: Edges,
     /// Children and dependents together: what must be reverted first.
-    needed_by: Vec<Vec<usize>>,
+    needed_by: Edges,
     /// Position of each revision when sorted by (`created`, id).
     rank: Vec<usize>,
     /// The inverse of `rank`.
@@ -62,13 +65,8 @@ impl Graph {
     pub fn build(revisions: Vec<Revision>) -> Result<Graph, Vec<GraphError>> {
         let mut errors = Vec::new();
         let revisions = dedup_ids(revisions, &mut errors);
-        let index: HashMap<RevisionId, usize> = revisions
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.clone(), i))
-            .collect();
-        let (parents, depends) = link(&revisions, &index, &mut errors);
-        let mut graph = Graph::assemble(revisions, index, parents, depends);
+        let (parents, depends) = link(&revisions, &mut errors);
+        let mut graph = Graph::assemble(revisions, parents, depends);
 
         let order = graph.topological(None, true);
         if order.len() < graph.len() {
@@ -86,17 +84,12 @@ impl Graph {
         }
     }
 
-    fn assemble(
-        revisions: Vec<Revision>,
-        index: HashMap<RevisionId, usize>,
-        parents: Vec<Vec<usize>>,
-        depends: Vec<Vec<usize>>,
-    ) -> Graph {
+    fn assemble(revisions: Vec<Revision>, parents: Edges, depends: Edges) -> Graph {
         let n = revisions.len();
-        let children = reverse_edges(&parents);
-        let dependents = reverse_edges(&depends);
-        let needs = union_edges(&parents, &depends);
-        let needed_by = union_edges(&children, &dependents);
+        let children = parents.reversed();
+        let dependents = depends.reversed();
+        let needs = parents.union(&depends);
+        let needed_by = children.union(&dependents);
         let mut by_rank: Vec<usize> = (0..n).collect();
         // Index order is id order, so the tie-break on the index is the id.
         by_rank.sort_by(|&a, &b| {
@@ -111,7 +104,6 @@ impl Graph {
         }
         Graph {
             revisions,
-            index,
             parents,
             children,
             dependents,
@@ -266,65 +258,38 @@ fn dedup_ids(mut revisions: Vec<Revision>, errors: &mut Vec<GraphError>) -> Vec<
 }
 
 /// Resolves parent and `depends-on` ids to indices, reporting missing ones.
-fn link(
-    revisions: &[Revision],
-    index: &HashMap<RevisionId, usize>,
-    errors: &mut Vec<GraphError>,
-) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
-    let mut parents = Vec::with_capacity(revisions.len());
-    let mut depends = Vec::with_capacity(revisions.len());
+/// `revisions` is sorted by id, with no id twice.
+fn link(revisions: &[Revision], errors: &mut Vec<GraphError>) -> (Edges, Edges) {
+    let find = |id: &RevisionId| {
+        revisions
+            .binary_search_by(|r| r.id.as_str().cmp(id.as_str()))
+            .ok()
+    };
+    let mut parents = Edges::with_capacity(revisions.len());
+    let mut depends = Edges::with_capacity(revisions.len());
     for revision in revisions {
-        let mut ps = Vec::new();
-        for parent in &revision.parents {
-            match index.get(parent) {
-                Some(&p) => ps.push(p),
-                None => errors.push(GraphError::MissingParent {
+        parents.push(revision.parents.iter().filter_map(|parent| {
+            let found = find(parent);
+            if found.is_none() {
+                errors.push(GraphError::MissingParent {
                     child: revision.id.clone(),
                     parent: parent.clone(),
                     file: revision.path.clone(),
-                }),
+                });
             }
-        }
-        let mut ds = Vec::new();
-        for dependency in &revision.depends_on {
-            match index.get(dependency) {
-                Some(&d) => ds.push(d),
-                None => errors.push(GraphError::MissingDependency {
+            found
+        }));
+        depends.push(revision.depends_on.iter().filter_map(|dependency| {
+            let found = find(dependency);
+            if found.is_none() {
+                errors.push(GraphError::MissingDependency {
                     child: revision.id.clone(),
                     dependency: dependency.clone(),
                     file: revision.path.clone(),
-                }),
+                });
             }
-        }
-        ps.sort_unstable();
-        ps.dedup();
-        ds.sort_unstable();
-        ds.dedup();
-        parents.push(ps);
-        depends.push(ds);
+            found
+        }));
     }
     (parents, depends)
-}
-
-fn reverse_edges(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
-    let mut reversed = vec![Vec::new(); edges.len()];
-    // Visiting sources in index order keeps every reversed list sorted.
-    for (from, targets) in edges.iter().enumerate() {
-        for &to in targets {
-            reversed[to].push(from);
-        }
-    }
-    reversed
-}
-
-fn union_edges(a: &[Vec<usize>], b: &[Vec<usize>]) -> Vec<Vec<usize>> {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| {
-            let mut joined: Vec<usize> = x.iter().chain(y).copied().collect();
-            joined.sort_unstable();
-            joined.dedup();
-            joined
-        })
-        .collect()
 }

@@ -14,6 +14,7 @@ use super::Graph;
 use super::target::Resolved;
 use super::test_support::{created, id, revision};
 use crate::plan::{self, Plan};
+use crate::revision::RecordedChecksum;
 use crate::revision::{Revision, RevisionId};
 use crate::state::{AppliedRow, analyse};
 
@@ -64,7 +65,7 @@ fn revisions(raw: &Raw) -> Vec<Revision> {
         if let (Some(d), true) = (dep_pick, i > 0) {
             let d = usize::from(*d) % i;
             if !kept.contains(&d) {
-                r.depends_on = vec![id(&name(d))];
+                r.depends_on = Box::new([id(&name(d))]);
             }
         }
         r.parents = kept.iter().map(|&p| id(&name(p))).collect();
@@ -179,10 +180,15 @@ fn rows(g: &Graph, applied: &Ids) -> Vec<AppliedRow> {
         .iter()
         .filter_map(|a| g.get(a.as_str()))
         .map(|r| AppliedRow {
-            revision: r.id.to_string(),
-            parents: r.parents.iter().map(ToString::to_string).collect(),
-            checksum: r.checksum.clone(),
-            method: "up".to_owned(),
+            revision: r.id.as_str().into(),
+            parents: r
+                .parents
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ")
+                .into(),
+            checksum: RecordedChecksum::Sha256(r.checksum),
             dirty: false,
         })
         .collect()

@@ -16,7 +16,7 @@ impl Graph {
     }
 
     pub fn contains(&self, id: &str) -> bool {
-        self.index.contains_key(id)
+        self.index_of(id).is_some()
     }
 
     /// How many revisions the graph holds.
@@ -139,7 +139,9 @@ impl Graph {
     }
 
     pub(crate) fn index_of(&self, id: &str) -> Option<usize> {
-        self.index.get(id).copied()
+        self.revisions
+            .binary_search_by(|r| r.id.as_str().cmp(id))
+            .ok()
     }
 
     pub(crate) fn id_at(&self, i: usize) -> &RevisionId {

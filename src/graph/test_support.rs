@@ -20,15 +20,15 @@ pub(crate) fn ids(list: &[&str]) -> Vec<RevisionId> {
 pub(crate) fn revision(id_text: &str) -> Revision {
     Revision {
         id: id(id_text),
-        parents: Vec::new(),
-        depends_on: Vec::new(),
-        labels: Vec::new(),
+        parents: Box::default(),
+        depends_on: Box::default(),
+        labels: Box::default(),
         message: format!("revision {id_text}"),
         created: None,
         transactional: true,
-        up: format!("-- up {id_text}\n"),
-        down: Some(format!("-- down {id_text}\n")),
-        checksum: format!("sum_{id_text}"),
+        up: format!("-- up {id_text}\n").into(),
+        down: Some(format!("-- down {id_text}\n").into()),
+        checksum: crate::revision::checksum(&format!("-- up {id_text}\n")),
         path: PathBuf::from(format!("{id_text}.sql")),
         up_line: 2,
         down_line: Some(4),
@@ -37,8 +37,9 @@ pub(crate) fn revision(id_text: &str) -> Revision {
 
 pub(crate) fn created(nanos: i128) -> Created {
     Created {
-        unix_nanos: nanos,
-        text: nanos.to_string(),
+        unix_seconds: i64::try_from(nanos.div_euclid(1_000_000_000)).unwrap(),
+        nanosecond: u32::try_from(nanos.rem_euclid(1_000_000_000)).unwrap(),
+        text: nanos.to_string().into(),
     }
 }
 
@@ -56,10 +57,10 @@ fn entry(text: &str) -> Revision {
     let head = words.next().unwrap();
     let (name, parents) = head.split_once('<').unwrap_or((head, ""));
     let mut r = revision(name);
-    r.parents = list(parents);
+    r.parents = list(parents).into();
     for word in words {
         match word.split_once('=') {
-            Some(("dep", v)) => r.depends_on = list(v),
+            Some(("dep", v)) => r.depends_on = list(v).into(),
             Some(("created", v)) => r.created = Some(created(v.parse().unwrap())),
             Some(("label", v)) => r.labels = v.split(',').map(str::to_owned).collect(),
             None if word == "irrev" => r.down = None,

@@ -147,7 +147,7 @@ fn heads_exclude_revisions_only_depended_upon() {
 fn lookups() {
     let g = graph("b; a<b");
     assert_eq!(g.len(), 2);
-    assert_eq!(g.get("a").map(|r| r.parents.clone()), Some(ids(&["b"])));
+    assert_eq!(g.get("a").map(|r| r.parents.to_vec()), Some(ids(&["b"])));
     assert!(g.get("zz").is_none());
     let listed: Vec<&str> = g.revisions().iter().map(|r| r.id.as_str()).collect();
     assert_eq!(listed, ["a", "b"]);

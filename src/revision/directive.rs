@@ -240,7 +240,8 @@ fn parse_created(text: &str) -> Result<Created, ParseErrorKind> {
     let at = OffsetDateTime::parse(text, &Rfc3339)
         .map_err(|_| ParseErrorKind::BadCreated { text: quote(text) })?;
     Ok(Created {
-        unix_nanos: at.unix_timestamp_nanos(),
-        text: text.to_owned(),
+        unix_seconds: at.unix_timestamp(),
+        nanosecond: at.nanosecond(),
+        text: text.into(),
     })
 }

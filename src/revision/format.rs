@@ -275,11 +275,11 @@ mod tests {
             let r = parse(Path::new("x.sql"), text.as_bytes())
                 .unwrap_or_else(|e| panic!("{e}\n---\n{text}"));
             prop_assert_eq!(&r.id, &new.id);
-            prop_assert_eq!(&r.parents, &new.parents);
-            prop_assert_eq!(&r.depends_on, &new.depends_on);
-            prop_assert_eq!(&r.labels, &new.labels);
+            prop_assert_eq!(&r.parents[..], &new.parents[..]);
+            prop_assert_eq!(&r.depends_on[..], &new.depends_on[..]);
+            prop_assert_eq!(&r.labels[..], &new.labels[..]);
             prop_assert_eq!(r.message, flatten_message(&new.message));
-            prop_assert_eq!(r.created.map(|c| c.text), new.created.clone());
+            prop_assert_eq!(r.created.map(|c| c.text.into_string()), new.created.clone());
             prop_assert_eq!(r.transactional, new.transactional);
             // Bodies come back with a final newline, and `up` with the
             // blank line that separates it from `-- migrate:down`.
@@ -294,8 +294,8 @@ mod tests {
             let up = with_newline(&new.up) + separator;
             prop_assert_eq!(&up, &written_up(&new));
             prop_assert_eq!(&r.checksum, &checksum(&up));
-            prop_assert_eq!(r.up, up);
-            prop_assert_eq!(r.down, new.down.as_deref().map(with_newline));
+            prop_assert_eq!(&*r.up, up);
+            prop_assert_eq!(r.down.map(String::from), new.down.as_deref().map(with_newline));
         }
     }
 }

@@ -12,7 +12,7 @@ use std::thread;
 
 use super::Revision;
 use super::error::ParseError;
-use super::parse::parse;
+use super::parse::parse_owned;
 use crate::par::map_threads;
 
 /// What a folder held: the revisions that parsed and every error, both in
@@ -72,30 +72,59 @@ pub fn load_dirs(dirs: &[&Path], display_base: &Path) -> Vec<LoadedDir> {
         |dir| walk(dir, display_base),
         |i| Err(thread_lost(&shown_path(dirs[i], display_base))),
     );
-    let all: Vec<&Found> = walks
+    let total = walks
         .iter()
-        .flat_map(|w| w.as_ref().map_or(&[][..], |w| &w.files[..]))
-        .collect();
-    let mut read = read_all(&all).into_iter().flatten();
-    walks
-        .into_iter()
-        .map(|walk| match walk {
-            Err(error) => only_error(error),
+        .map(|w| w.as_ref().map_or(0, |w| w.files.len()))
+        .sum();
+    let chunk_len = chunk_len(total);
+    let mut loaded = Vec::with_capacity(walks.len());
+    let mut chunks = Vec::new();
+    for (folder, walk) in walks.into_iter().enumerate() {
+        match walk {
+            Err(error) => loaded.push(only_error(error)),
             Ok(walk) => {
-                let mut errors = walk.errors;
-                let mut revisions = Vec::with_capacity(walk.files.len());
-                for result in read.by_ref().take(walk.files.len()) {
-                    match result {
-                        Ok(revision) => revisions.push(revision),
-                        Err(error) => errors.push(error),
-                    }
+                let base = walk.under_base.then_some(display_base);
+                let mut files = walk.files;
+                while !files.is_empty() {
+                    let rest = files.split_off(chunk_len.min(files.len()));
+                    chunks.push(Chunk {
+                        folder,
+                        base,
+                        files,
+                    });
+                    files = rest;
                 }
-                // Stable, so a folder's read error stays before its files' errors.
-                errors.sort_by(|a, b| a.path().cmp(b.path()));
-                LoadedDir { revisions, errors }
+                let revisions = Vec::new();
+                let errors = walk.errors;
+                loaded.push(LoadedDir { revisions, errors });
             }
-        })
-        .collect()
+        }
+    }
+    let folder_of: Vec<usize> = chunks.iter().map(|c| c.folder).collect();
+    let lost = |i: usize| {
+        let folder = folder_of[i];
+        let error = thread_lost(&shown_path(dirs[folder], display_base));
+        (folder, only_error(error))
+    };
+    for (folder, chunk) in map_threads(chunks, Chunk::read, lost) {
+        join(&mut loaded[folder].revisions, chunk.revisions);
+        join(&mut loaded[folder].errors, chunk.errors);
+    }
+    for folder in &mut loaded {
+        // Stable, so a folder's read error stays before its files' errors.
+        folder.errors.sort_by(|a, b| a.path().cmp(b.path()));
+    }
+    loaded
+}
+
+/// Appends `more` to `to`, taking its buffer instead of copying when `to`
+/// is empty (a folder read by a single chunk is never copied).
+fn join<T>(to: &mut Vec<T>, mut more: Vec<T>) {
+    if to.is_empty() {
+        *to = more;
+    } else {
+        to.append(&mut more);
+    }
 }
 
 /// Finds the `*.sql` files under `dir`, sorted by path.
@@ -116,6 +145,7 @@ fn walk<'a>(dir: &Path, display_base: &'a Path) -> Result<Walk<'a>, LoadError> {
     }
     let mut walk = Walk {
         display_base,
+        under_base: dir.starts_with(display_base),
         files: Vec::new(),
         errors: Vec::new(),
         visited: HashSet::new(),
@@ -136,17 +166,15 @@ fn shown_path(path: &Path, display_base: &Path) -> PathBuf {
         .map_or_else(|_| path.to_owned(), Path::to_owned)
 }
 
-/// A revision file found by the walk: where it is, and its path as shown.
-#[derive(Debug)]
-struct Found {
-    path: PathBuf,
-    shown: PathBuf,
-}
-
 /// The recursive folder walk: `*.sql` files found, and folders that failed.
 struct Walk<'a> {
     display_base: &'a Path,
-    files: Vec<Found>,
+    /// The folder is under `display_base`, so the files' shown paths are
+    /// relative to it; otherwise they are the paths themselves.
+    under_base: bool,
+    /// Paths as shown (see `load_dir`): one path per file is kept, not
+    /// two, and it moves into the revision.
+    files: Vec<PathBuf>,
     errors: Vec<LoadError>,
     /// Canonical folders entered, so a symlink loop is walked once.
     visited: HashSet<PathBuf>,
@@ -185,43 +213,26 @@ impl Walk<'_> {
         // Shown paths are built from the folder's, not stripped per file.
         let shown_dir = shown_path(dir, self.display_base);
         for (name, entry) in &found {
-            self.entry(dir, name, entry, &shown_dir);
+            self.entry(name, entry, &shown_dir);
         }
     }
 
-    fn entry(&mut self, dir: &Path, name: &OsStr, entry: &fs::DirEntry, shown_dir: &Path) {
+    fn entry(&mut self, name: &OsStr, entry: &fs::DirEntry, shown_dir: &Path) {
         if name.as_encoded_bytes().starts_with(b".") {
             return; // hidden: editor swap files, `.git`, ...
         }
-        let path = dir.join(name);
         let file_type = match entry.file_type() {
-            Ok(t) if t.is_symlink() => fs::metadata(&path).map(|m| m.file_type()),
+            Ok(t) if t.is_symlink() => fs::metadata(entry.path()).map(|m| m.file_type()),
             other => other,
         };
         match file_type {
-            Ok(t) if t.is_dir() => self.dir(&path),
+            Ok(t) if t.is_dir() => self.dir(&entry.path()),
             Ok(t) if t.is_file() && name.as_encoded_bytes().ends_with(b".sql") => {
-                let shown = shown_dir.join(name);
-                self.files.push(Found { path, shown });
+                self.files.push(shown_dir.join(name));
             }
             Ok(_) => {}
-            Err(e) => self.io_error(&path, e),
+            Err(e) => self.io_error(&entry.path(), e),
         }
-    }
-}
-
-/// Reads and parses one file into `buf`, which is reused from file to file.
-fn load_file(file: &Found, buf: &mut Vec<u8>) -> Result<Revision, LoadError> {
-    buf.clear();
-    // `take` skips the `fstat` that `File::read_to_end` makes for a size hint:
-    // the buffer is already large enough for any ordinary revision.
-    let read = fs::File::open(&file.path).and_then(|f| f.take(u64::MAX).read_to_end(buf));
-    match read {
-        Ok(_) => Ok(parse(&file.shown, buf)?),
-        Err(source) => Err(LoadError::Io {
-            path: file.shown.clone(),
-            source,
-        }),
     }
 }
 
@@ -230,30 +241,66 @@ const PARALLEL_FROM: usize = 64;
 const MAX_THREADS: usize = 4;
 const READ_BUFFER: usize = 64 * 1024;
 
-/// Reads and parses `files`, results in the same order; in up to
-/// [`MAX_THREADS`] contiguous chunks when there are many. The chunks are
-/// returned as they are, not joined: with thousands of revisions a joined
-/// copy would be the peak of memory.
-fn read_all(files: &[&Found]) -> Vec<Vec<Result<Revision, LoadError>>> {
+/// How many files a reader thread takes: all of them when there are few,
+/// else an equal share for each of up to [`MAX_THREADS`] threads.
+fn chunk_len(total: usize) -> usize {
     let threads = thread::available_parallelism().map_or(1, NonZero::get);
     let threads = threads.min(MAX_THREADS);
-    let chunk_len = if files.len() < PARALLEL_FROM || threads < 2 {
-        files.len().max(1)
+    if total < PARALLEL_FROM || threads < 2 {
+        total.max(1)
     } else {
-        files.len().div_ceil(threads)
-    };
-    let chunks: Vec<&[&Found]> = files.chunks(chunk_len).collect();
-    let read_chunk = |chunk: &[&Found]| -> Vec<_> {
+        total.div_ceil(threads)
+    }
+}
+
+/// Files of one folder that one thread reads. A chunk never spans two
+/// folders, and parses straight into the revisions and errors it hands
+/// back: with tens of thousands of revisions, every extra copy of them
+/// would be the peak of memory.
+struct Chunk<'a> {
+    folder: usize,
+    /// What shown paths are relative to, if anything.
+    base: Option<&'a Path>,
+    files: Vec<PathBuf>,
+}
+
+impl Chunk<'_> {
+    fn read(self) -> (usize, LoadedDir) {
         let mut buf = Vec::with_capacity(READ_BUFFER);
-        chunk.iter().map(|f| load_file(f, &mut buf)).collect()
-    };
-    let lost_chunk = |i: usize| -> Vec<_> {
-        chunks[i]
-            .iter()
-            .map(|f| Err(thread_lost(&f.shown)))
-            .collect()
-    };
-    map_threads(chunks.clone(), read_chunk, lost_chunk)
+        let mut path = PathBuf::new();
+        let mut loaded = LoadedDir {
+            revisions: Vec::with_capacity(self.files.len()),
+            errors: Vec::new(),
+        };
+        for shown in self.files {
+            let real = match self.base {
+                Some(base) => {
+                    path.as_mut_os_string().clear();
+                    path.push(base);
+                    path.push(&shown);
+                    &path
+                }
+                None => &shown,
+            };
+            buf.clear();
+            // `take` skips the `fstat` that `File::read_to_end` makes for a
+            // size hint: the buffer is already large enough for any
+            // ordinary revision.
+            let read = fs::File::open(real).and_then(|f| f.take(u64::MAX).read_to_end(&mut buf));
+            let result = match read {
+                Ok(_) => parse_owned(shown, &buf).map_err(LoadError::from),
+                Err(source) => Err(LoadError::Io {
+                    path: shown,
+                    source,
+                }),
+            };
+            match result {
+                Ok(revision) => loaded.revisions.push(revision),
+                Err(error) => loaded.errors.push(error),
+            }
+        }
+        (self.folder, loaded)
+    }
 }
 
 /// A reader thread died; never expected, but it must not lose files silently.

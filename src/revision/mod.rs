@@ -3,12 +3,14 @@
 //! Pure types; `parse` turns bytes into a [`Revision`], `format` writes a new
 //! revision file, `load` walks a folder (the only I/O here).
 
+mod checksum;
 mod directive;
 pub mod error;
 pub mod format;
 pub mod load;
 pub mod parse;
 
+pub use checksum::{Checksum, RecordedChecksum};
 pub use directive::is_valid_label;
 pub use error::{IdDirective, ParseError, ParseErrorKind};
 pub use format::{NewRevision, format_new};
@@ -100,10 +102,20 @@ impl AsRef<str> for RevisionId {
 /// Ordered by instant, so `+02:00` and `Z` times compare correctly.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Created {
-    /// Nanoseconds since the Unix epoch (first, so `Ord` compares instants).
-    pub unix_nanos: i128,
+    /// Seconds since the Unix epoch, then the nanoseconds within that
+    /// second (first, so `Ord` compares instants). Not one `i128`: its
+    /// 16-byte alignment padded every revision.
+    pub unix_seconds: i64,
+    pub nanosecond: u32,
     /// The RFC 3339 text as written in the file.
-    pub text: String,
+    pub text: Box<str>,
+}
+
+impl Created {
+    /// Nanoseconds since the Unix epoch.
+    pub fn unix_nanos(&self) -> i128 {
+        i128::from(self.unix_seconds) * 1_000_000_000 + i128::from(self.nanosecond)
+    }
 }
 
 /// One revision file, parsed.
@@ -111,27 +123,29 @@ pub struct Created {
 pub struct Revision {
     pub id: RevisionId,
     /// Parent ids in file order: none for a base, several for a merge.
-    pub parents: Vec<RevisionId>,
+    pub parents: Box<[RevisionId]>,
     /// Revisions that must be applied first without being parents.
-    pub depends_on: Vec<RevisionId>,
+    pub depends_on: Box<[RevisionId]>,
     /// Branch labels (`LABEL@head`).
-    pub labels: Vec<String>,
+    pub labels: Box<[String]>,
     pub message: String,
     pub created: Option<Created>,
     /// False for `-- migrate:transaction off`.
     pub transactional: bool,
     /// The `up` section exactly as written (after the `-- migrate:up` line).
-    pub up: String,
+    /// (`Box<str>`, not `String`, here and below: a record is held per
+    /// revision, tens of thousands at a time, and never grows.)
+    pub up: Box<str>,
     /// The `down` section; `None` makes the revision irreversible.
-    pub down: Option<String>,
-    /// Lower-case hex SHA-256 of `up` with `\r\n` normalised to `\n`.
-    pub checksum: String,
+    pub down: Option<Box<str>>,
+    /// SHA-256 of `up` with `\r\n` normalised to `\n`.
+    pub checksum: Checksum,
     /// Where the file is, as shown to users (relative to the config folder when possible).
     pub path: PathBuf,
     /// 1-based line of the first line of the `up` body.
-    pub up_line: usize,
+    pub up_line: u32,
     /// 1-based line of the first line of the `down` body.
-    pub down_line: Option<usize>,
+    pub down_line: Option<u32>,
 }
 
 impl Revision {

@@ -6,13 +6,11 @@
 //! body. Bodies are kept byte for byte. Every step is linear in the file size,
 //! since a hostile or huge file must neither hang nor panic.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
-use super::Revision;
 use super::directive::{Header, HeaderDraft, Name, classify, directive};
 use super::error::{Located, ParseError, ParseErrorKind, quote};
+use super::{Checksum, Revision};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -22,63 +20,57 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// The first problem found, with its line: bad encoding, a header line that is
 /// not a known directive, a bad or missing value, misplaced `up`/`down`.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Revision, ParseError> {
-    let located = |(line, kind): Located| ParseError {
-        path: path.to_owned(),
-        line,
-        kind,
-    };
+    parse_owned(path.to_owned(), bytes)
+}
+
+/// [`parse`], keeping `path` in the result or the error without a copy.
+pub(crate) fn parse_owned(path: PathBuf, bytes: &[u8]) -> Result<Revision, ParseError> {
+    match parse_bytes(bytes) {
+        Ok((header, body)) => Ok(revision(header, &body, path)),
+        Err((line, kind)) => Err(ParseError { path, line, kind }),
+    }
+}
+
+fn parse_bytes(bytes: &[u8]) -> Result<(Header, Body<'_>), Located> {
     let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        located((
+        (
             line_of_offset(bytes, e.valid_up_to()),
             ParseErrorKind::InvalidUtf8,
-        ))
+        )
     })?;
     if text.trim().is_empty() {
-        return Err(located((0, ParseErrorKind::Empty)));
+        return Err((0, ParseErrorKind::Empty));
     }
-    let (header, body) = parse_text(text).map_err(located)?;
-    Ok(Revision {
+    parse_text(text)
+}
+
+fn revision(header: Header, body: &Body<'_>, path: PathBuf) -> Revision {
+    Revision {
         id: header.revision,
-        parents: header.parents,
-        depends_on: header.depends_on,
-        labels: header.labels,
+        parents: header.parents.into(),
+        depends_on: header.depends_on.into(),
+        labels: header.labels.into(),
         message: header.message,
         created: header.created,
         transactional: header.transactional,
         checksum: checksum(body.up),
-        up: body.up.to_owned(),
-        down: body.down.map(str::to_owned),
-        path: path.to_owned(),
-        up_line: body.up_line,
-        down_line: body.down_line,
-    })
+        up: body.up.into(),
+        down: body.down.map(Box::from),
+        path,
+        up_line: line_number(body.up_line),
+        down_line: body.down_line.map(line_number),
+    }
 }
 
-/// Lower-case hex SHA-256 of an `up` section with every `\r\n` read as `\n`,
-/// so a checkout with other line endings keeps its checksum (SPEC §2).
-pub fn checksum(up: &str) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut hasher = Sha256::new();
-    if up.contains('\r') {
-        let mut pieces = up.split("\r\n");
-        if let Some(first) = pieces.next() {
-            hasher.update(first);
-        }
-        for piece in pieces {
-            hasher.update(b"\n");
-            hasher.update(piece);
-        }
-    } else {
-        // Most files: no substring search to set up per file.
-        hasher.update(up);
-    }
-    let mut hex = String::with_capacity(64);
-    for byte in hasher.finalize() {
-        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        hex.push(char::from(DIGITS[usize::from(byte & 0xf)]));
-    }
-    hex
+/// The checksum of an `up` section (SPEC §2); see [`Checksum::of_up`].
+pub fn checksum(up: &str) -> Checksum {
+    Checksum::of_up(up)
+}
+
+/// A line number as a revision keeps it; no file has four billion lines.
+fn line_number(line: usize) -> u32 {
+    u32::try_from(line).unwrap_or(u32::MAX)
 }
 
 /// 1-based line holding the byte at `offset`.

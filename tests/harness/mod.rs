@@ -192,21 +192,21 @@ impl TestDb {
 
 /// A transactional revision with `up` (file line 6 onwards) and `down`.
 pub fn rev(id: &str, up: &str, down: Option<&str>) -> Revision {
-    let up_line = 6;
+    let up_line = 6u32;
     Revision {
         id: RevisionId::new(id).unwrap(),
-        parents: vec![],
-        depends_on: vec![],
-        labels: vec![],
+        parents: Box::default(),
+        depends_on: Box::default(),
+        labels: Box::default(),
         message: format!("revision {id}"),
         created: None,
         transactional: true,
-        up: up.to_owned(),
-        down: down.map(str::to_owned),
-        checksum: format!("sum-{id}"),
+        up: up.into(),
+        down: down.map(Box::from),
+        checksum: migrate::revision::checksum(up),
         path: PathBuf::from(format!("{id}.sql")),
         up_line,
-        down_line: down.map(|_| up_line + up.lines().count() + 1),
+        down_line: down.map(|_| up_line + u32::try_from(up.lines().count()).unwrap() + 1),
     }
 }
 
@@ -224,7 +224,7 @@ pub fn row(rev: &Revision) -> NewRow {
         revision: rev.id.to_string(),
         parents: rev.parents.iter().map(ToString::to_string).collect(),
         message: rev.message.clone(),
-        checksum: rev.checksum.clone(),
+        checksum: rev.checksum.to_string(),
         applied_by: "migrate test user@host".into(),
         method: "up".into(),
     }

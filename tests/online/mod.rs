@@ -131,7 +131,10 @@ pub fn write_chain(env: &TestEnv, folder: &str, ids: &[&str]) {
 /// section, computed by the crate's own parser.
 pub fn checksum_of(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();
-    migrate::revision::parse(path, &bytes).unwrap().checksum
+    migrate::revision::parse(path, &bytes)
+        .unwrap()
+        .checksum
+        .to_string()
 }
 
 /// One version-table row, every column as text.
