@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::driver::{ApplyOptions, Driver, DriverError, NewRow};
@@ -13,7 +14,7 @@ use crate::graph::{Graph, and_ticked};
 use crate::interrupt;
 use crate::plan::{self, Plan};
 use crate::render::progress::Progress;
-use crate::revision::{Revision, RevisionId};
+use crate::revision::{Revision, RevisionId, read_sql};
 use crate::state::{self, AppliedRow, AppliedState, StateIssue};
 
 /// Settings that hold for every database of a run.
@@ -24,6 +25,9 @@ pub struct RunSettings {
     pub strict: bool,
     /// `migrate <version> user@host`, recorded in `applied_by`.
     pub applied_by: String,
+    /// What revision paths are shown relative to: their SQL is read again
+    /// from there when they run (see [`read_sql`]).
+    pub files: PathBuf,
 }
 
 /// One database's part of a run.
@@ -458,12 +462,24 @@ async fn run_plan<D: Driver>(
             transactional: rev.transactional,
             verb,
         };
+        let sql = match read_sql(rev, &job.settings.files) {
+            Ok(sql) => sql,
+            Err(e) => {
+                job.progress.abandon(job.db);
+                let what = format!("database `{}`: could not {verb} revision `{id}`", job.db);
+                let error = anyhow::Error::new(e).context(Fail::bad_input(what).hint(
+                    "nothing of it ran; restore the file, or run the command again after the edit",
+                ));
+                report.current = current_after(job.graph, before, &report.done, up);
+                return Err(Failure { report, error });
+            }
+        };
         interrupt::begin(job.db, flight);
         let result = if up {
-            d.apply(rev, &new_row(rev, "up", job), &job.settings.apply)
+            d.apply(rev, &sql, &new_row(rev, "up", job), &job.settings.apply)
                 .await
         } else {
-            d.revert(rev, &job.settings.apply).await
+            d.revert(rev, &sql, &job.settings.apply).await
         };
         interrupt::end(job.db);
         match result {

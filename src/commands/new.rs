@@ -240,7 +240,7 @@ fn write_revision(folder: &Path, rev: &NewRevision, message: &str) -> Result<Pat
 /// A written file must parse back; a failure here is a bug, reported plainly.
 fn check_parses(path: &Path, rev: &NewRevision) -> Result<()> {
     let bytes = fs::read(path).with_context(|| format!("cannot read back `{}`", path.display()))?;
-    let parsed = crate::revision::parse(path, &bytes)?;
+    let (parsed, _) = crate::revision::parse(path, &bytes)?;
     anyhow::ensure!(
         parsed.id == rev.id,
         "the written file `{}` does not parse back to `{}`",

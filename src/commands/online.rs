@@ -257,6 +257,7 @@ pub(crate) fn run_settings(ctx: &Context, project: &Project) -> RunSettings {
         },
         strict: ctx.strict,
         applied_by: applied_by(),
+        files: project.config.dir.clone(),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::exit::{Category, Fail};
 use crate::graph::Graph;
 use crate::graph::and_ticked;
 use crate::graph::target::{Resolved, Target};
-use crate::revision::{Revision, RevisionId};
+use crate::revision::{Revision, RevisionId, Sql, read_sql};
 
 pub(crate) fn run(ctx: &Context, project: &Project, args: &ShowArgs) -> Result<Category> {
     let graph = project.graph(&args.db)?;
@@ -19,7 +19,10 @@ pub(crate) fn run(ctx: &Context, project: &Project, args: &ShowArgs) -> Result<C
     let rev = graph
         .get(id.as_str())
         .ok_or_else(|| Fail::failed(format!("revision `{id}` vanished")))?;
-    ctx.printer.raw(&describe(&graph, rev));
+    let sql = read_sql(rev, &project.config.dir).map_err(|e| {
+        anyhow::Error::new(e).context(Fail::bad_input(format!("database `{}`", args.db)))
+    })?;
+    ctx.printer.raw(&describe(&graph, rev, &sql));
     Ok(Category::Success)
 }
 
@@ -53,7 +56,7 @@ pub(crate) fn resolve_one(
     }
 }
 
-fn describe(graph: &Graph, rev: &Revision) -> String {
+fn describe(graph: &Graph, rev: &Revision, sql: &Sql) -> String {
     let mut s = String::new();
     let mut marks = Vec::new();
     if graph.heads().contains(&rev.id) {
@@ -106,8 +109,8 @@ fn describe(graph: &Graph, rev: &Revision) -> String {
             "no (no down section)"
         }
     );
-    let _ = writeln!(s, "\n-- up\n{}", rev.up.trim_end());
-    if let Some(down) = &rev.down {
+    let _ = writeln!(s, "\n-- up\n{}", sql.up.trim_end());
+    if let Some(down) = &sql.down {
         let _ = writeln!(s, "\n-- down\n{}", down.trim_end());
     }
     s

@@ -15,6 +15,7 @@ use crate::driver::{self, Dialect, NewRow};
 use crate::exit::{Category, Fail};
 use crate::graph::target::Target;
 use crate::plan;
+use crate::revision::read_sql;
 use crate::url::DriverKind;
 
 pub(crate) async fn run(ctx: &Context, project: &Project, args: &SqlArgs) -> Result<Category> {
@@ -92,10 +93,13 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &SqlArgs) -> Res
             applied_by: settings.applied_by.clone(),
             method: "up".to_owned(),
         };
+        let sql = read_sql(rev, &project.config.dir).map_err(|e| {
+            anyhow::Error::new(e).context(Fail::bad_input(format!("database `{}`", db.name)))
+        })?;
         let _ = writeln!(
             out,
             "{}",
-            driver::render_apply_sql(dialect, &db.table, rev, &row)
+            driver::render_apply_sql(dialect, &db.table, rev, &sql, &row)
         );
     }
     ctx.printer.raw(&out);

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use super::error::{self, ApplyError, truncate_chars};
 use super::split::{Statement, split};
 use super::{ApplyOptions, Dialect, NewRow};
-use crate::revision::Revision;
+use crate::revision::{Revision, Sql};
 
 /// How much of a failing statement an [`ApplyError`] quotes.
 const QUOTED_CHARS: usize = 200;
@@ -67,12 +67,13 @@ struct Body<'a> {
 pub(crate) async fn apply<S: Session>(
     s: &mut S,
     rev: &Revision,
+    sql: &Sql,
     row: &NewRow,
     opts: &ApplyOptions,
 ) -> Result<Duration, ApplyError> {
     let body = Body {
         revision: rev.id.as_str(),
-        text: &rev.up,
+        text: &sql.up,
         first_line: line(rev.up_line),
     };
     if rev.transactional {
@@ -91,9 +92,10 @@ pub(crate) async fn apply<S: Session>(
 pub(crate) async fn revert<S: Session>(
     s: &mut S,
     rev: &Revision,
+    sql: &Sql,
     opts: &ApplyOptions,
 ) -> Result<Duration, ApplyError> {
-    let Some(down) = rev.down.as_deref() else {
+    let Some(down) = sql.down.as_deref() else {
         return Err(ApplyError {
             revision: rev.id.to_string(),
             statement_index: None,

@@ -9,7 +9,7 @@ use super::{
     ApplyError, ApplyOptions, Backoff, Dialect, Driver, DriverError, NewRow, Postgres, Sqlite,
     VersionRow, VersionTable, connect_postgres, connect_sqlite,
 };
-use crate::revision::Revision;
+use crate::revision::{Revision, Sql};
 use crate::state::AppliedRow;
 
 /// The longest one connection attempt may take when `wait` is shorter, so
@@ -138,18 +138,20 @@ impl Driver for AnyDriver {
     async fn apply(
         &mut self,
         rev: &Revision,
+        sql: &Sql,
         row: &NewRow,
         opts: &ApplyOptions,
     ) -> Result<Duration, ApplyError> {
-        each!(self, d => d.apply(rev, row, opts).await)
+        each!(self, d => d.apply(rev, sql, row, opts).await)
     }
 
     async fn revert(
         &mut self,
         rev: &Revision,
+        sql: &Sql,
         opts: &ApplyOptions,
     ) -> Result<Duration, ApplyError> {
-        each!(self, d => d.revert(rev, opts).await)
+        each!(self, d => d.revert(rev, sql, opts).await)
     }
 
     async fn insert_rows(&mut self, rows: &[NewRow], purge: bool) -> Result<u64, DriverError> {

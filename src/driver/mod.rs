@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use crate::revision::{RecordedChecksum, Revision};
+use crate::revision::{RecordedChecksum, Revision, Sql};
 use crate::state::AppliedRow;
 
 pub use connect::{AnyDriver, connect};
@@ -250,7 +250,7 @@ pub trait Driver: Send {
     /// Creates the version table (and its PostgreSQL schema) when missing.
     fn ensure_version_table(&mut self) -> impl Future<Output = Result<(), DriverError>> + Send;
 
-    /// Runs `rev.up` and records `row`; returns how long the SQL ran.
+    /// Runs `sql.up` and records `row`; returns how long the SQL ran.
     ///
     /// A transactional revision and its row commit together or not at all; a
     /// `transaction off` revision is recorded dirty first, run statement by
@@ -258,15 +258,17 @@ pub trait Driver: Send {
     fn apply(
         &mut self,
         rev: &Revision,
+        sql: &Sql,
         row: &NewRow,
         opts: &ApplyOptions,
     ) -> impl Future<Output = Result<Duration, ApplyError>> + Send;
 
-    /// Runs `rev.down` and deletes the revision's row, in one transaction
+    /// Runs `sql.down` and deletes the revision's row, in one transaction
     /// unless the revision is `transaction off`.
     fn revert(
         &mut self,
         rev: &Revision,
+        sql: &Sql,
         opts: &ApplyOptions,
     ) -> impl Future<Output = Result<Duration, ApplyError>> + Send;
 

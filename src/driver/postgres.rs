@@ -19,7 +19,7 @@ use super::{
     AppliedTuple, ApplyError, ApplyOptions, Backoff, Dialect, Driver, LockKey, NewRow, RowTuple,
     VersionRow, VersionTable, applied_row, connect, shape, version_row,
 };
-use crate::revision::Revision;
+use crate::revision::{Revision, Sql};
 use crate::state::AppliedRow;
 
 /// The version table's columns and their catalog type names.
@@ -435,18 +435,20 @@ impl Driver for Postgres {
     async fn apply(
         &mut self,
         rev: &Revision,
+        sql: &Sql,
         row: &NewRow,
         opts: &ApplyOptions,
     ) -> Result<Duration, ApplyError> {
-        apply::apply(self, rev, row, opts).await
+        apply::apply(self, rev, sql, row, opts).await
     }
 
     async fn revert(
         &mut self,
         rev: &Revision,
+        sql: &Sql,
         opts: &ApplyOptions,
     ) -> Result<Duration, ApplyError> {
-        apply::revert(self, rev, opts).await
+        apply::revert(self, rev, sql, opts).await
     }
 
     async fn insert_rows(&mut self, rows: &[NewRow], purge: bool) -> Result<u64, DriverError> {

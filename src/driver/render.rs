@@ -5,7 +5,7 @@
 //! printed scripts, by [`quote_literal`].
 
 use super::{Dialect, NewRow, VersionTable};
-use crate::revision::Revision;
+use crate::revision::{Revision, Sql};
 
 /// The column list of a version-table insert (SPEC §4, plus `dirty`).
 pub(crate) const INSERT_COLUMNS: &str =
@@ -97,6 +97,7 @@ pub fn render_apply_sql(
     dialect: Dialect,
     table: &VersionTable,
     rev: &Revision,
+    sql: &Sql,
     row: &NewRow,
 ) -> String {
     let q = |v: &str| quote_literal(dialect, v);
@@ -115,13 +116,18 @@ pub fn render_apply_sql(
             "0"
         },
     );
-    script(rev, "up", &rev.up, &insert)
+    script(rev, "up", &sql.up, &insert)
 }
 
 /// The script that reverts `rev` (its `down` body and the row delete), or
 /// `None` when the revision is irreversible.
-pub fn render_revert_sql(dialect: Dialect, table: &VersionTable, rev: &Revision) -> Option<String> {
-    let down = rev.down.as_deref()?;
+pub fn render_revert_sql(
+    dialect: Dialect,
+    table: &VersionTable,
+    rev: &Revision,
+    sql: &Sql,
+) -> Option<String> {
+    let down = sql.down.as_deref()?;
     let delete = format!(
         "DELETE FROM {} WHERE revision = {};\n",
         table_name(dialect, table),
@@ -166,8 +172,12 @@ mod tests {
     use crate::revision::RevisionId;
     use std::path::PathBuf;
 
-    fn rev(transactional: bool, up: &str, down: Option<&str>) -> Revision {
-        Revision {
+    fn rev(transactional: bool, up: &str, down: Option<&str>) -> (Revision, Sql) {
+        let sql = Sql {
+            up: up.into(),
+            down: down.map(Box::from),
+        };
+        let revision = Revision {
             id: RevisionId::new("a1").unwrap(),
             parents: Box::default(),
             depends_on: Box::default(),
@@ -175,13 +185,13 @@ mod tests {
             message: "it's new".into(),
             created: None,
             transactional,
-            up: up.into(),
-            down: down.map(Box::from),
+            reversible: down.is_some(),
             checksum: crate::revision::checksum(up),
             path: PathBuf::from("a1.sql"),
             up_line: 3,
             down_line: None,
-        }
+        };
+        (revision, sql)
     }
 
     fn row() -> NewRow {
@@ -226,12 +236,8 @@ mod tests {
     #[test]
     fn apply_script_wraps_an_unterminated_body_in_a_transaction() {
         let t = VersionTable::new(None, "_migrate_core");
-        let sql = render_apply_sql(
-            Dialect::Postgres,
-            &t,
-            &rev(true, "SELECT 1 -- done", None),
-            &row(),
-        );
+        let (r, s) = rev(true, "SELECT 1 -- done", None);
+        let sql = render_apply_sql(Dialect::Postgres, &t, &r, &s, &row());
         assert_eq!(
             sql,
             "-- revision a1 (up): it's new\nBEGIN;\nSELECT 1 -- done\n;\n\
@@ -243,12 +249,8 @@ mod tests {
     #[test]
     fn transaction_off_script_has_no_transaction() {
         let t = VersionTable::new(None, "v");
-        let sql = render_apply_sql(
-            Dialect::Sqlite,
-            &t,
-            &rev(false, "SELECT 1;\n", None),
-            &row(),
-        );
+        let (r, s) = rev(false, "SELECT 1;\n", None);
+        let sql = render_apply_sql(Dialect::Sqlite, &t, &r, &s, &row());
         assert!(sql.contains("-- transaction off"));
         assert!(!sql.contains("BEGIN") && !sql.contains("COMMIT"));
         assert!(sql.contains("SELECT 1;\nINSERT INTO \"v\""));
@@ -257,15 +259,13 @@ mod tests {
     #[test]
     fn revert_script_deletes_the_row_or_is_none() {
         let t = VersionTable::new(None, "v");
-        let sql = render_revert_sql(Dialect::Postgres, &t, &rev(true, "", Some("DROP TABLE x;")))
-            .unwrap();
+        let (r, s) = rev(true, "", Some("DROP TABLE x;"));
+        let sql = render_revert_sql(Dialect::Postgres, &t, &r, &s).unwrap();
         assert!(sql.contains(
             "BEGIN;\nDROP TABLE x;\nDELETE FROM \"public\".\"v\" WHERE revision = 'a1';\nCOMMIT;\n"
         ));
-        assert_eq!(
-            render_revert_sql(Dialect::Postgres, &t, &rev(true, "", None)),
-            None
-        );
+        let (r, s) = rev(true, "", None);
+        assert_eq!(render_revert_sql(Dialect::Postgres, &t, &r, &s), None);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use super::{
     AppliedTuple, ApplyError, ApplyOptions, Backoff, Dialect, Driver, NewRow, VersionRow,
     VersionTable, connect, shape,
 };
-use crate::revision::Revision;
+use crate::revision::{Revision, Sql};
 use crate::state::AppliedRow;
 
 /// A connection to one SQLite database file (or none, when the file does
@@ -400,18 +400,20 @@ impl Driver for Sqlite {
     async fn apply(
         &mut self,
         rev: &Revision,
+        sql: &Sql,
         row: &NewRow,
         opts: &ApplyOptions,
     ) -> Result<Duration, ApplyError> {
-        apply::apply(self, rev, row, opts).await
+        apply::apply(self, rev, sql, row, opts).await
     }
 
     async fn revert(
         &mut self,
         rev: &Revision,
+        sql: &Sql,
         opts: &ApplyOptions,
     ) -> Result<Duration, ApplyError> {
-        apply::revert(self, rev, opts).await
+        apply::revert(self, rev, sql, opts).await
     }
 
     async fn insert_rows(&mut self, rows: &[NewRow], purge: bool) -> Result<u64, DriverError> {

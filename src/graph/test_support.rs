@@ -26,8 +26,7 @@ pub(crate) fn revision(id_text: &str) -> Revision {
         message: format!("revision {id_text}"),
         created: None,
         transactional: true,
-        up: format!("-- up {id_text}\n").into(),
-        down: Some(format!("-- down {id_text}\n").into()),
+        reversible: true,
         checksum: crate::revision::checksum(&format!("-- up {id_text}\n")),
         path: PathBuf::from(format!("{id_text}.sql")),
         up_line: 2,
@@ -63,7 +62,7 @@ fn entry(text: &str) -> Revision {
             Some(("dep", v)) => r.depends_on = list(v).into(),
             Some(("created", v)) => r.created = Some(created(v.parse().unwrap())),
             Some(("label", v)) => r.labels = v.split(',').map(str::to_owned).collect(),
-            None if word == "irrev" => r.down = None,
+            None if word == "irrev" => r.reversible = false,
             _ => panic!("bad history word `{word}`"),
         }
     }

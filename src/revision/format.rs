@@ -208,7 +208,7 @@ mod tests {
         let new = NewRevision::template(id("b1"), Vec::new(), "", "2025-01-01T00:00:00Z".into());
         let text = format_new(&new);
         assert!(!text.contains("parents"), "{text}");
-        let r = parse(Path::new("b1.sql"), text.as_bytes()).unwrap();
+        let (r, _) = parse(Path::new("b1.sql"), text.as_bytes()).unwrap();
         assert!(r.parents.is_empty());
         assert_eq!(r.message, "");
     }
@@ -272,7 +272,7 @@ mod tests {
         #[test]
         fn format_then_parse_round_trips(new in new_revision()) {
             let text = format_new(&new);
-            let r = parse(Path::new("x.sql"), text.as_bytes())
+            let (r, sql) = parse(Path::new("x.sql"), text.as_bytes())
                 .unwrap_or_else(|e| panic!("{e}\n---\n{text}"));
             prop_assert_eq!(&r.id, &new.id);
             prop_assert_eq!(&r.parents[..], &new.parents[..]);
@@ -294,8 +294,9 @@ mod tests {
             let up = with_newline(&new.up) + separator;
             prop_assert_eq!(&up, &written_up(&new));
             prop_assert_eq!(&r.checksum, &checksum(&up));
-            prop_assert_eq!(&*r.up, up);
-            prop_assert_eq!(r.down.map(String::from), new.down.as_deref().map(with_newline));
+            prop_assert_eq!(&*sql.up, up);
+            prop_assert_eq!(sql.down.map(String::from), new.down.as_deref().map(with_newline));
+            prop_assert_eq!(r.reversible, new.down.is_some());
         }
     }
 }

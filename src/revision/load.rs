@@ -10,9 +10,9 @@ use std::num::NonZero;
 use std::path::{Path, PathBuf};
 use std::thread;
 
-use super::Revision;
 use super::error::ParseError;
-use super::parse::parse_owned;
+use super::parse::{parse, parse_revision};
+use super::{Revision, Sql};
 use crate::par::map_threads;
 
 /// What a folder held: the revisions that parsed and every error, both in
@@ -44,6 +44,11 @@ pub enum LoadError {
         path.display()
     )]
     NotADir { path: PathBuf },
+    #[error(
+        "`{}` changed while migrate was running: it no longer holds revision `{revision}` with the `up` section read at the start; run the command again",
+        path.display()
+    )]
+    Changed { path: PathBuf, revision: String },
 }
 
 impl LoadError {
@@ -51,7 +56,10 @@ impl LoadError {
     pub fn path(&self) -> &Path {
         match self {
             Self::Parse(e) => &e.path,
-            Self::Io { path, .. } | Self::MissingDir { path } | Self::NotADir { path } => path,
+            Self::Io { path, .. }
+            | Self::MissingDir { path }
+            | Self::NotADir { path }
+            | Self::Changed { path, .. } => path,
         }
     }
 }
@@ -125,6 +133,29 @@ fn join<T>(to: &mut Vec<T>, mut more: Vec<T>) {
     } else {
         to.append(&mut more);
     }
+}
+
+/// The SQL sections of `revision`, read again from its file (a loaded
+/// folder keeps none; see [`Revision::reversible`]). `display_base` is what
+/// the folder was loaded with. The file must still hold the same revision
+/// with the same `up` checksum, so what runs is what was checked.
+///
+/// # Errors
+/// The file cannot be read or parsed, or it changed since it was loaded.
+pub fn read_sql(revision: &Revision, display_base: &Path) -> Result<Sql, LoadError> {
+    let shown = &revision.path;
+    let bytes = fs::read(display_base.join(shown)).map_err(|source| LoadError::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    let (again, sql) = parse(shown, &bytes)?;
+    if again.id != revision.id || again.checksum != revision.checksum {
+        return Err(LoadError::Changed {
+            path: shown.clone(),
+            revision: revision.id.to_string(),
+        });
+    }
+    Ok(sql)
 }
 
 /// Finds the `*.sql` files under `dir`, sorted by path.
@@ -288,7 +319,7 @@ impl Chunk<'_> {
             // ordinary revision.
             let read = fs::File::open(real).and_then(|f| f.take(u64::MAX).read_to_end(&mut buf));
             let result = match read {
-                Ok(_) => parse_owned(shown, &buf).map_err(LoadError::from),
+                Ok(_) => parse_revision(shown, &buf).map_err(LoadError::from),
                 Err(source) => Err(LoadError::Io {
                     path: shown,
                     source,
@@ -457,6 +488,60 @@ mod tests {
         assert_eq!(ids, expected);
         assert_eq!(loaded.errors.len(), 1);
         assert_eq!(loaded.errors[0].path(), Path::new("0100_r.sql"));
+    }
+
+    #[test]
+    fn sql_is_read_again_from_the_file_and_must_still_match() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = "m/0001_a.sql";
+        let text =
+            "-- migrate:revision a\n\n-- migrate:up\nSELECT 1;\n\n-- migrate:down\nSELECT 2;\n";
+        write(tmp.path(), file, text);
+        let loaded = load_dir(&tmp.path().join("m"), tmp.path());
+        let a = &loaded.revisions[0];
+        assert!(a.reversible);
+        let sql = read_sql(a, tmp.path()).unwrap();
+        assert_eq!(
+            (&*sql.up, sql.down.as_deref()),
+            ("SELECT 1;\n\n", Some("SELECT 2;\n"))
+        );
+
+        // `down` is not covered by the checksum: an edit there is read as is.
+        write(tmp.path(), file, &text.replace("SELECT 2", "SELECT 3"));
+        let sql = read_sql(a, tmp.path()).unwrap();
+        assert_eq!(sql.down.as_deref(), Some("SELECT 3;\n"));
+
+        // An edit of `up`, or another revision in the file, is refused.
+        for changed in [
+            text.replace("SELECT 1", "SELECT 4"),
+            text.replace("revision a", "revision b"),
+        ] {
+            write(tmp.path(), file, &changed);
+            let error = read_sql(a, tmp.path()).unwrap_err();
+            assert!(matches!(error, LoadError::Changed { .. }), "{error:?}");
+            let message = error.to_string();
+            assert!(
+                message.contains("`m/0001_a.sql` changed") && message.contains("revision `a`"),
+                "{message}"
+            );
+        }
+
+        fs::remove_file(tmp.path().join(file)).unwrap();
+        let error = read_sql(a, tmp.path()).unwrap_err();
+        assert!(
+            matches!(&error, LoadError::Io { path, .. } if path == Path::new(file)),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn sql_of_a_folder_outside_the_base_is_read_from_its_own_path() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "x.sql", &revision_text("x"));
+        let elsewhere = tempfile::tempdir().unwrap();
+        let loaded = load_dir(tmp.path(), elsewhere.path());
+        let sql = read_sql(&loaded.revisions[0], elsewhere.path()).unwrap();
+        assert_eq!(&*sql.up, "SELECT 1;\n");
     }
 
     #[cfg(unix)]

@@ -14,7 +14,7 @@ pub use checksum::{Checksum, RecordedChecksum};
 pub use directive::is_valid_label;
 pub use error::{IdDirective, ParseError, ParseErrorKind};
 pub use format::{NewRevision, format_new};
-pub use load::{LoadError, LoadedDir, load_dir};
+pub use load::{LoadError, LoadedDir, load_dir, read_sql};
 pub use parse::{checksum, parse};
 
 use std::borrow::Borrow;
@@ -132,12 +132,10 @@ pub struct Revision {
     pub created: Option<Created>,
     /// False for `-- migrate:transaction off`.
     pub transactional: bool,
-    /// The `up` section exactly as written (after the `-- migrate:up` line).
-    /// (`Box<str>`, not `String`, here and below: a record is held per
-    /// revision, tens of thousands at a time, and never grows.)
-    pub up: Box<str>,
-    /// The `down` section; `None` makes the revision irreversible.
-    pub down: Option<Box<str>>,
+    /// It has a `down` section. The sections themselves are not kept here:
+    /// a graph holds every revision, tens of thousands at a time, and a run
+    /// needs the SQL of only the few it applies ([`Sql`], read again then).
+    pub reversible: bool,
     /// SHA-256 of `up` with `\r\n` normalised to `\n`.
     pub checksum: Checksum,
     /// Where the file is, as shown to users (relative to the config folder when possible).
@@ -151,6 +149,15 @@ pub struct Revision {
 impl Revision {
     /// True when the revision can be reverted (it has a `down` section).
     pub fn is_reversible(&self) -> bool {
-        self.down.is_some()
+        self.reversible
     }
+}
+
+/// The SQL sections of a revision file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sql {
+    /// The `up` section exactly as written (after the `-- migrate:up` line).
+    pub up: Box<str>,
+    /// The `down` section; `None` makes the revision irreversible.
+    pub down: Option<Box<str>>,
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::directive::{Header, HeaderDraft, Name, classify, directive};
 use super::error::{Located, ParseError, ParseErrorKind, quote};
-use super::{Checksum, Revision};
+use super::{Checksum, Revision, Sql};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -19,12 +19,26 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// # Errors
 /// The first problem found, with its line: bad encoding, a header line that is
 /// not a known directive, a bad or missing value, misplaced `up`/`down`.
-pub fn parse(path: &Path, bytes: &[u8]) -> Result<Revision, ParseError> {
-    parse_owned(path.to_owned(), bytes)
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Revision, Sql), ParseError> {
+    match parse_bytes(bytes) {
+        Ok((header, body)) => {
+            let sql = Sql {
+                up: body.up.into(),
+                down: body.down.map(Box::from),
+            };
+            Ok((revision(header, &body, path.to_owned()), sql))
+        }
+        Err((line, kind)) => Err(ParseError {
+            path: path.to_owned(),
+            line,
+            kind,
+        }),
+    }
 }
 
-/// [`parse`], keeping `path` in the result or the error without a copy.
-pub(crate) fn parse_owned(path: PathBuf, bytes: &[u8]) -> Result<Revision, ParseError> {
+/// [`parse`] without the SQL sections, keeping `path` in the result or the
+/// error without a copy: what loading a folder keeps of each file.
+pub(crate) fn parse_revision(path: PathBuf, bytes: &[u8]) -> Result<Revision, ParseError> {
     match parse_bytes(bytes) {
         Ok((header, body)) => Ok(revision(header, &body, path)),
         Err((line, kind)) => Err(ParseError { path, line, kind }),
@@ -55,8 +69,7 @@ fn revision(header: Header, body: &Body<'_>, path: PathBuf) -> Revision {
         created: header.created,
         transactional: header.transactional,
         checksum: checksum(body.up),
-        up: body.up.into(),
-        down: body.down.map(Box::from),
+        reversible: body.down.is_some(),
         path,
         up_line: line_number(body.up_line),
         down_line: body.down_line.map(line_number),

@@ -16,9 +16,24 @@ ALTER TABLE portfolios ADD COLUMN account_name text;
 ALTER TABLE portfolios DROP COLUMN account_name;
 ";
 
-fn ok(text: impl AsRef<[u8]>) -> Revision {
+/// A parsed file: the revision (through `Deref`) and its SQL sections.
+struct Parsed {
+    revision: Revision,
+    up: Box<str>,
+    down: Option<Box<str>>,
+}
+
+impl std::ops::Deref for Parsed {
+    type Target = Revision;
+
+    fn deref(&self) -> &Revision {
+        &self.revision
+    }
+}
+
+fn ok(text: impl AsRef<[u8]>) -> Parsed {
     match parse(Path::new("m/0001_x.sql"), text.as_ref()) {
-        Ok(revision) => revision,
+        Ok((revision, Sql { up, down })) => Parsed { revision, up, down },
         Err(e) => panic!("expected a revision, got {e}"),
     }
 }
@@ -265,6 +280,7 @@ fn empty_lists_mean_none_and_transaction_on_is_the_default() {
 fn created_offsets_compare_as_instants() {
     let at = |text: &str| {
         ok(format!("{HEAD}-- migrate:created {text}\n-- migrate:up\n"))
+            .revision
             .created
             .unwrap()
     };
@@ -401,8 +417,9 @@ fn mutate(mut bytes: Vec<u8>, mutation: &Mutation) -> Vec<u8> {
 /// Whatever the input, the result is a revision or an error on a real line.
 fn assert_sane(bytes: &[u8]) {
     match parse(Path::new("p.sql"), bytes) {
-        Ok(r) => {
-            assert_eq!(r.checksum, checksum(&r.up));
+        Ok((r, sql)) => {
+            assert_eq!(r.checksum, checksum(&sql.up));
+            assert_eq!(r.reversible, sql.down.is_some());
             assert!(r.up_line >= 2 && r.up_line as usize <= line_count(bytes) + 1);
         }
         Err(e) => assert!(

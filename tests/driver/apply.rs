@@ -25,8 +25,8 @@ driver_test!(apply_then_revert_round_trip, |db| {
         Some("ALTER TABLE items DROP COLUMN note;"),
     );
     b.parents = Box::new([a.id.clone()]);
-    d.apply(&a, &row(&a), &NO_LIMITS).await.unwrap();
-    d.apply(&b, &row(&b), &NO_LIMITS).await.unwrap();
+    d.apply(&a, &a.sql, &row(&a), &NO_LIMITS).await.unwrap();
+    d.apply(&b, &b.sql, &row(&b), &NO_LIMITS).await.unwrap();
 
     let rows = d.read_versions().await.unwrap().unwrap();
     let ids: Vec<&str> = rows.iter().map(|r| r.revision.as_str()).collect();
@@ -46,8 +46,8 @@ driver_test!(apply_then_revert_round_trip, |db| {
         "{t}"
     );
 
-    d.revert(&b, &NO_LIMITS).await.unwrap();
-    d.revert(&a, &NO_LIMITS).await.unwrap();
+    d.revert(&b, &b.sql, &NO_LIMITS).await.unwrap();
+    d.revert(&a, &a.sql, &NO_LIMITS).await.unwrap();
     assert!(!db.has_table("items").await);
     assert_eq!(db.version_rows().await, Vec::<String>::new());
     d.close().await.unwrap();
@@ -76,7 +76,7 @@ driver_test!(bodies_run_as_written, |db| {
         }
     };
     let r = rev("c3", body, Some("DROP TABLE notes"));
-    d.apply(&r, &row(&r), &NO_LIMITS).await.unwrap();
+    d.apply(&r, &r.sql, &row(&r), &NO_LIMITS).await.unwrap();
     let mut notes = db.strings("SELECT body FROM notes").await;
     notes.sort();
     let expected: &[&str] = match db.dialect {
@@ -86,7 +86,7 @@ driver_test!(bodies_run_as_written, |db| {
     assert_eq!(notes, expected);
     assert_eq!(db.version_rows().await, ["c3:0"]);
     // The down section, too, ends without `;`.
-    d.revert(&r, &NO_LIMITS).await.unwrap();
+    d.revert(&r, &r.sql, &NO_LIMITS).await.unwrap();
     assert!(!db.has_table("notes").await);
     d.close().await.unwrap();
 });
@@ -99,7 +99,10 @@ driver_test!(a_failing_revision_leaves_neither_table_nor_row, |db| {
         "CREATE TABLE half (x int);\nINSERT INTO missing_table VALUES (1);\n",
         None,
     );
-    let err = d.apply(&bad, &row(&bad), &NO_LIMITS).await.unwrap_err();
+    let err = d
+        .apply(&bad, &bad.sql, &row(&bad), &NO_LIMITS)
+        .await
+        .unwrap_err();
     assert_eq!(err.revision, "d4");
     assert!(!err.dirty);
     assert!(err.message.contains("missing_table"), "{}", err.message);
@@ -117,7 +120,9 @@ driver_test!(a_failing_revision_leaves_neither_table_nor_row, |db| {
 
     // The connection is still usable.
     let good = rev("e5", "CREATE TABLE whole (x int);", None);
-    d.apply(&good, &row(&good), &NO_LIMITS).await.unwrap();
+    d.apply(&good, &good.sql, &row(&good), &NO_LIMITS)
+        .await
+        .unwrap();
     assert_eq!(db.version_rows().await, ["e5:0"]);
     d.close().await.unwrap();
 });
@@ -126,10 +131,13 @@ driver_test!(a_duplicate_row_rolls_back_the_body, |db| {
     let mut d = db.connect().await;
     d.ensure_version_table().await.unwrap();
     let r = rev("f6", "CREATE TABLE once (x int);", None);
-    d.apply(&r, &row(&r), &NO_LIMITS).await.unwrap();
+    d.apply(&r, &r.sql, &row(&r), &NO_LIMITS).await.unwrap();
     // Same id again with another body: the insert fails, the body is undone.
     let again = rev("f6", "CREATE TABLE twice (x int);", None);
-    let err = d.apply(&again, &row(&again), &NO_LIMITS).await.unwrap_err();
+    let err = d
+        .apply(&again, &again.sql, &row(&again), &NO_LIMITS)
+        .await
+        .unwrap_err();
     assert!(err.message.contains("version table"), "{}", err.message);
     assert!(!db.has_table("twice").await);
     d.close().await.unwrap();
@@ -139,8 +147,8 @@ driver_test!(reverting_an_irreversible_revision_fails_cleanly, |db| {
     let mut d = db.connect().await;
     d.ensure_version_table().await.unwrap();
     let r = rev("g7", "CREATE TABLE kept (x int);", None);
-    d.apply(&r, &row(&r), &NO_LIMITS).await.unwrap();
-    let err = d.revert(&r, &NO_LIMITS).await.unwrap_err();
+    d.apply(&r, &r.sql, &row(&r), &NO_LIMITS).await.unwrap();
+    let err = d.revert(&r, &r.sql, &NO_LIMITS).await.unwrap_err();
     assert!(err.message.contains("irreversible"), "{}", err.message);
     assert!(db.has_table("kept").await);
     assert_eq!(db.version_rows().await, ["g7:0"]);
@@ -163,13 +171,16 @@ driver_test!(statement_timeout_applies_to_one_revision_only, |db| {
         None,
     );
     let start = std::time::Instant::now();
-    let err = d.apply(&slow, &row(&slow), &limits).await.unwrap_err();
+    let err = d
+        .apply(&slow, &slow.sql, &row(&slow), &limits)
+        .await
+        .unwrap_err();
     assert!(start.elapsed() < Duration::from_secs(3));
     assert!(err.message.contains("statement timeout"), "{}", err.message);
     assert!(!db.has_table("slow").await);
     // SET LOCAL ended with the transaction: the next revision has no limit.
     let ok = rev("i9", "SELECT pg_sleep(0.4);", None);
-    d.apply(&ok, &row(&ok), &NO_LIMITS).await.unwrap();
+    d.apply(&ok, &ok.sql, &row(&ok), &NO_LIMITS).await.unwrap();
     d.close().await.unwrap();
 });
 
@@ -184,7 +195,7 @@ driver_test!(a_search_path_change_does_not_move_the_version_table, |db| {
         "CREATE SCHEMA other;\nCREATE TABLE other._migrate_core (x int);\nSET search_path TO other;",
         None,
     );
-    d.apply(&r, &row(&r), &NO_LIMITS).await.unwrap();
+    d.apply(&r, &r.sql, &row(&r), &NO_LIMITS).await.unwrap();
     let rows = d.read_versions().await.unwrap().unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].revision, "j10");

@@ -19,7 +19,7 @@ driver_test!(runs_concurrent_index_builds_among_other_statements, |db| {
          CREATE INDEX {concurrently}people_name ON people (name) -- last, no `;`"
     );
     let r = rev_no_tx("k1", &body, Some("DROP TABLE people;"));
-    d.apply(&r, &row(&r), &ApplyOptions::default())
+    d.apply(&r, &r.sql, &row(&r), &ApplyOptions::default())
         .await
         .unwrap();
     let mut indexes = match db.dialect {
@@ -41,7 +41,9 @@ driver_test!(runs_concurrent_index_builds_among_other_statements, |db| {
     assert_eq!(rows.len(), 1);
     assert!(!rows[0].dirty);
 
-    d.revert(&r, &ApplyOptions::default()).await.unwrap();
+    d.revert(&r, &r.sql, &ApplyOptions::default())
+        .await
+        .unwrap();
     assert!(!db.has_table("people").await);
     assert_eq!(db.version_rows().await, Vec::<String>::new());
     d.close().await.unwrap();
@@ -59,7 +61,7 @@ driver_test!(
                 CREATE TABLE never (x int);\n";
         let r = rev_no_tx("m2", body, None);
         let err = d
-            .apply(&r, &row(&r), &ApplyOptions::default())
+            .apply(&r, &r.sql, &row(&r), &ApplyOptions::default())
             .await
             .unwrap_err();
         assert!(err.dirty);
@@ -108,10 +110,13 @@ driver_test!(a_failing_down_statement_marks_the_row_dirty, |db| {
         "CREATE TABLE t (x int);",
         Some("DROP TABLE t;\nDROP TABLE not_there;"),
     );
-    d.apply(&r, &row(&r), &ApplyOptions::default())
+    d.apply(&r, &r.sql, &row(&r), &ApplyOptions::default())
         .await
         .unwrap();
-    let err = d.revert(&r, &ApplyOptions::default()).await.unwrap_err();
+    let err = d
+        .revert(&r, &r.sql, &ApplyOptions::default())
+        .await
+        .unwrap_err();
     assert!(err.dirty);
     assert_eq!(err.statement_index, Some(1));
     assert!(!db.has_table("t").await);
@@ -130,12 +135,15 @@ driver_test!(session_limits_are_reset_afterwards, |db| {
         statement_timeout: Some(std::time::Duration::from_millis(200)),
     };
     let slow = rev_no_tx("p4", "SELECT 1;\nSELECT pg_sleep(3);", None);
-    let err = d.apply(&slow, &row(&slow), &limits).await.unwrap_err();
+    let err = d
+        .apply(&slow, &slow.sql, &row(&slow), &limits)
+        .await
+        .unwrap_err();
     assert!(err.message.contains("statement timeout"), "{}", err.message);
     assert_eq!(err.statement_index, Some(1));
     // Reset: a later revision without limits may run longer.
     let ok = rev_no_tx("q5", "SELECT pg_sleep(0.4);", None);
-    d.apply(&ok, &row(&ok), &ApplyOptions::default())
+    d.apply(&ok, &ok.sql, &row(&ok), &ApplyOptions::default())
         .await
         .unwrap();
     d.close().await.unwrap();

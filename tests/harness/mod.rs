@@ -6,12 +6,13 @@ pub mod env;
 pub mod pg;
 
 use std::future::Future;
+use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
 use migrate::driver::{AnyDriver, Dialect, NewRow, VersionTable, connect};
-use migrate::revision::{Revision, RevisionId};
+use migrate::revision::{Revision, RevisionId, Sql};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Row, SqliteConnection};
 use tempfile::TempDir;
@@ -190,10 +191,35 @@ impl TestDb {
     }
 }
 
+/// A revision as a test builds it: the record (through `Deref`) and the
+/// SQL that drivers run.
+pub struct TestRev {
+    pub rev: Revision,
+    pub sql: Sql,
+}
+
+impl Deref for TestRev {
+    type Target = Revision;
+
+    fn deref(&self) -> &Revision {
+        &self.rev
+    }
+}
+
+impl DerefMut for TestRev {
+    fn deref_mut(&mut self) -> &mut Revision {
+        &mut self.rev
+    }
+}
+
 /// A transactional revision with `up` (file line 6 onwards) and `down`.
-pub fn rev(id: &str, up: &str, down: Option<&str>) -> Revision {
+pub fn rev(id: &str, up: &str, down: Option<&str>) -> TestRev {
     let up_line = 6u32;
-    Revision {
+    let sql = Sql {
+        up: up.into(),
+        down: down.map(Box::from),
+    };
+    let rev = Revision {
         id: RevisionId::new(id).unwrap(),
         parents: Box::default(),
         depends_on: Box::default(),
@@ -201,21 +227,20 @@ pub fn rev(id: &str, up: &str, down: Option<&str>) -> Revision {
         message: format!("revision {id}"),
         created: None,
         transactional: true,
-        up: up.into(),
-        down: down.map(Box::from),
+        reversible: down.is_some(),
         checksum: migrate::revision::checksum(up),
         path: PathBuf::from(format!("{id}.sql")),
         up_line,
         down_line: down.map(|_| up_line + u32::try_from(up.lines().count()).unwrap() + 1),
-    }
+    };
+    TestRev { rev, sql }
 }
 
 /// The same, run outside a transaction.
-pub fn rev_no_tx(id: &str, up: &str, down: Option<&str>) -> Revision {
-    Revision {
-        transactional: false,
-        ..rev(id, up, down)
-    }
+pub fn rev_no_tx(id: &str, up: &str, down: Option<&str>) -> TestRev {
+    let mut r = rev(id, up, down);
+    r.transactional = false;
+    r
 }
 
 /// The version row `migrate up` would write for `rev`.

@@ -30,8 +30,9 @@ const MESSAGE_MAX: usize = 1_000;
 /// Parses `bytes` as a revision file and checks the outcome.
 fn check_revision(bytes: &[u8]) -> Result<(), TestCaseError> {
     match revision::parse(Path::new(REVISION_PATH), bytes) {
-        Ok(rev) => {
-            prop_assert_eq!(&rev.checksum, &checksum(&rev.up));
+        Ok((rev, sql)) => {
+            prop_assert_eq!(&rev.checksum, &checksum(&sql.up));
+            prop_assert_eq!(rev.reversible, sql.down.is_some());
             prop_assert_eq!(rev.checksum.to_string().len(), 64);
             prop_assert!(rev.up_line >= 1);
             prop_assert!(rev.down_line.is_none_or(|d| d > rev.up_line));

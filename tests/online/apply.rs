@@ -40,7 +40,7 @@ fn expected_rows(env: &TestEnv, folder: &str) -> Vec<(String, String, String, St
     let mut out = Vec::new();
     for name in env.files(folder) {
         let path = env.path(&format!("{folder}/{name}"));
-        let rev = migrate::revision::parse(&path, &std::fs::read(&path).unwrap()).unwrap();
+        let (rev, _) = migrate::revision::parse(&path, &std::fs::read(&path).unwrap()).unwrap();
         let parents: Vec<String> = rev.parents.iter().map(ToString::to_string).collect();
         out.push((
             rev.id.to_string(),

@@ -25,7 +25,7 @@ fn ancestors(env: &TestEnv, target: &str) -> Vec<String> {
     let mut parents = std::collections::BTreeMap::new();
     for name in env.files("migrations_core") {
         let path = env.path(&format!("migrations_core/{name}"));
-        let rev = migrate::revision::parse(&path, &std::fs::read(&path).unwrap()).unwrap();
+        let (rev, _) = migrate::revision::parse(&path, &std::fs::read(&path).unwrap()).unwrap();
         let ps: Vec<String> = rev.parents.iter().map(ToString::to_string).collect();
         parents.insert(rev.id.to_string(), (ps, checksum_of(&path)));
     }
@@ -108,7 +108,7 @@ online_test!(up_refuses_two_heads_then_stamp_and_merge_join_them, |db| {
         .collect();
     assert_eq!(new.len(), 1, "{new:?}");
     let merge_path = env.path(&format!("migrations_core/{}", new[0]));
-    let merge =
+    let (merge, _) =
         migrate::revision::parse(&merge_path, &std::fs::read(&merge_path).unwrap()).unwrap();
     let merge_id = merge.id.to_string();
 

@@ -133,6 +133,7 @@ pub fn checksum_of(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();
     migrate::revision::parse(path, &bytes)
         .unwrap()
+        .0
         .checksum
         .to_string()
 }
