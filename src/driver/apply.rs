@@ -2,12 +2,16 @@
 //!
 //! I/O through a [`Session`], the few primitives a driver provides. A
 //! transactional revision sends `BEGIN` together with its body in one
-//! simple-query message, then the bound version-row statement, then
-//! `COMMIT`: three round trips, and the body runs exactly as written. A
+//! simple-query message, then the version-row statement together with
+//! `COMMIT` (PostgreSQL; SQLite binds it and commits apart): two round
+//! trips, the body runs exactly as written, and an error is still known
+//! to be the body's or the bookkeeping's. A
 //! `transaction off` revision is recorded dirty first, run statement by
 //! statement, then marked clean.
 
 use std::future::Future;
+
+use futures_util::{Stream, TryStreamExt as _};
 use std::time::{Duration, Instant};
 
 use super::error::{self, ApplyError, truncate_chars};
@@ -46,6 +50,18 @@ pub(crate) trait Session: Send {
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
     fn delete_row(&mut self, id: &str) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+
+    /// The row statement of a transactional revision as SQL text, when the
+    /// driver sends it in one message with `COMMIT` (a round trip less per
+    /// revision); `None` sends it bound, then `COMMIT`.
+    fn bookkeeping_sql(&self, bookkeeping: &Bookkeeping<'_>, duration_ms: i64) -> Option<String>;
+
+    /// Runs `sql` (several statements); on failure, also says how many of
+    /// them completed before the one that failed.
+    fn exec_counted(
+        &mut self,
+        sql: String,
+    ) -> impl Future<Output = Result<(), (usize, sqlx::Error)>> + Send;
 
     fn set_dirty(&mut self, id: &str) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
@@ -111,7 +127,7 @@ pub(crate) async fn revert<S: Session>(
         first_line: rev.down_line.map_or(1, line),
     };
     if rev.transactional {
-        return in_transaction(s, &body, opts, Bookkeeping::Delete).await;
+        return in_transaction(s, &body, opts, Bookkeeping::Delete(body.revision)).await;
     }
     let outcome = statements(s, &body, opts).await;
     let outcome = match outcome {
@@ -130,9 +146,17 @@ pub(crate) async fn revert<S: Session>(
     outcome
 }
 
-enum Bookkeeping<'a> {
+/// What a transactional revision records when its body has run.
+pub(crate) enum Bookkeeping<'a> {
     Insert(&'a NewRow),
-    Delete,
+    /// Delete the row of this revision.
+    Delete(&'a str),
+}
+
+/// Which of the two closing steps of a transactional revision failed.
+enum Closing {
+    Record(sqlx::Error),
+    Commit(sqlx::Error),
 }
 
 /// `BEGIN` + body in one message, the row statement, `COMMIT`.
@@ -154,19 +178,46 @@ async fn in_transaction<S: Session>(
     }
     // Measured before the row is written, so the row needs no later update.
     let elapsed = start.elapsed();
-    let recorded = match bookkeeping {
-        Bookkeeping::Insert(row) => s.insert_row(row, millis(elapsed), false).await,
-        Bookkeeping::Delete => s.delete_row(body.revision).await.map(|_| ()),
+    let closed = match s.bookkeeping_sql(&bookkeeping, millis(elapsed)) {
+        // The row statement and `COMMIT` in one message: if the first did
+        // not complete it failed, else `COMMIT` did.
+        Some(sql) => s
+            .exec_counted(format!("{sql}COMMIT"))
+            .await
+            .map_err(|(done, e)| {
+                if done == 0 {
+                    Closing::Record(e)
+                } else {
+                    Closing::Commit(e)
+                }
+            }),
+        None => close_in_steps(s, &bookkeeping, millis(elapsed)).await,
     };
-    if let Err(e) = recorded {
-        let _ = s.exec("ROLLBACK".to_owned()).await;
-        return Err(bookkeeping_error(body, &e, false));
+    match closed {
+        Ok(()) => Ok(elapsed),
+        Err(closing) => {
+            let _ = s.exec("ROLLBACK".to_owned()).await;
+            Err(match closing {
+                Closing::Record(e) => bookkeeping_error(body, &e, false),
+                // A deferred constraint of the body fails at `COMMIT`.
+                Closing::Commit(e) => body_error(s.dialect(), body, &e, None),
+            })
+        }
     }
-    if let Err(e) = s.exec("COMMIT".to_owned()).await {
-        let _ = s.exec("ROLLBACK".to_owned()).await;
-        return Err(body_error(s.dialect(), body, &e, None));
-    }
-    Ok(elapsed)
+}
+
+/// The row statement bound, then `COMMIT`: two round trips.
+async fn close_in_steps<S: Session>(
+    s: &mut S,
+    bookkeeping: &Bookkeeping<'_>,
+    duration_ms: i64,
+) -> Result<(), Closing> {
+    let recorded = match bookkeeping {
+        Bookkeeping::Insert(row) => s.insert_row(row, duration_ms, false).await,
+        Bookkeeping::Delete(id) => s.delete_row(id).await.map(|_| ()),
+    };
+    recorded.map_err(Closing::Record)?;
+    s.exec("COMMIT".to_owned()).await.map_err(Closing::Commit)
 }
 
 /// Runs each statement on its own, with session-level limits around them.
@@ -256,6 +307,21 @@ fn bookkeeping_error(body: &Body<'_>, err: &sqlx::Error, dirty: bool) -> ApplyEr
 /// The byte offset of the `chars`-th character of `text`, if inside it.
 fn byte_offset(text: &str, chars: usize) -> Option<usize> {
     text.char_indices().nth(chars).map(|(i, _)| i)
+}
+
+/// Drives the per-statement results of a multi-statement message, counting
+/// those that completed before an error.
+pub(crate) async fn exec_counted<R>(
+    mut results: impl Stream<Item = Result<R, sqlx::Error>> + Unpin,
+) -> Result<(), (usize, sqlx::Error)> {
+    let mut done = 0;
+    loop {
+        match results.try_next().await {
+            Ok(Some(_)) => done += 1,
+            Ok(None) => return Ok(()),
+            Err(e) => return Err((done, e)),
+        }
+    }
 }
 
 pub(crate) fn millis(d: Duration) -> i64 {

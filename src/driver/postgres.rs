@@ -12,9 +12,11 @@ use futures_util::TryStreamExt as _;
 use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgErrorPosition};
 use sqlx::{AssertSqlSafe, Connection, FromRow as _, PgConnection, Row as _, SqlSafeStr, SqlStr};
 
-use super::apply::{self, Session, millis};
+use super::apply::{self, Bookkeeping, Session, millis};
 use super::error::{self, DriverError};
-use super::render::{INSERT_COLUMNS, create_schema_sql, create_table_sql, table_name};
+use super::render::{
+    INSERT_COLUMNS, create_schema_sql, create_table_sql, delete_row_sql, insert_row_sql, table_name,
+};
 use super::{
     AppliedTuple, ApplyError, ApplyOptions, Backoff, Dialect, Driver, LockKey, NewRow, RowTuple,
     VersionRow, VersionTable, applied_row, connect, shape, version_row,
@@ -224,6 +226,19 @@ impl Session for Postgres {
             .execute(&mut self.conn)
             .await
             .map(|_| ())
+    }
+
+    async fn exec_counted(&mut self, sql: String) -> Result<(), (usize, sqlx::Error)> {
+        apply::exec_counted(sqlx::raw_sql(AssertSqlSafe(sql)).execute_many(&mut self.conn)).await
+    }
+
+    fn bookkeeping_sql(&self, bookkeeping: &Bookkeeping<'_>, duration_ms: i64) -> Option<String> {
+        Some(match bookkeeping {
+            Bookkeeping::Insert(row) => {
+                insert_row_sql(Dialect::Postgres, &self.table, row, duration_ms)
+            }
+            Bookkeeping::Delete(id) => delete_row_sql(Dialect::Postgres, &self.table, id),
+        })
     }
 
     fn begin_sql(&self, opts: &ApplyOptions) -> String {

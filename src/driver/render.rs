@@ -100,9 +100,20 @@ pub fn render_apply_sql(
     sql: &Sql,
     row: &NewRow,
 ) -> String {
+    script(rev, "up", &sql.up, &insert_row_sql(dialect, table, row, 0))
+}
+
+/// The statement that records an applied revision, as text: for scripts,
+/// and to travel in one message with `COMMIT`.
+pub(crate) fn insert_row_sql(
+    dialect: Dialect,
+    table: &VersionTable,
+    row: &NewRow,
+    duration_ms: i64,
+) -> String {
     let q = |v: &str| quote_literal(dialect, v);
-    let insert = format!(
-        "INSERT INTO {} ({INSERT_COLUMNS}) VALUES ({}, {}, {}, {}, 0, {}, {}, {});\n",
+    format!(
+        "INSERT INTO {} ({INSERT_COLUMNS}) VALUES ({}, {}, {}, {}, {duration_ms}, {}, {}, {});\n",
         table_name(dialect, table),
         q(&row.revision),
         q(&row.parents_text()),
@@ -115,8 +126,16 @@ pub fn render_apply_sql(
         } else {
             "0"
         },
-    );
-    script(rev, "up", &sql.up, &insert)
+    )
+}
+
+/// The statement that forgets a reverted revision, as text.
+pub(crate) fn delete_row_sql(dialect: Dialect, table: &VersionTable, id: &str) -> String {
+    format!(
+        "DELETE FROM {} WHERE revision = {};\n",
+        table_name(dialect, table),
+        quote_literal(dialect, id)
+    )
 }
 
 /// The script that reverts `rev` (its `down` body and the row delete), or
@@ -128,11 +147,7 @@ pub fn render_revert_sql(
     sql: &Sql,
 ) -> Option<String> {
     let down = sql.down.as_deref()?;
-    let delete = format!(
-        "DELETE FROM {} WHERE revision = {};\n",
-        table_name(dialect, table),
-        quote_literal(dialect, rev.id.as_str())
-    );
+    let delete = delete_row_sql(dialect, table, rev.id.as_str());
     Some(script(rev, "down", down, &delete))
 }
 

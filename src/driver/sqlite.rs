@@ -13,7 +13,7 @@ use futures_util::TryStreamExt as _;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, FromRow as _, SqlSafeStr, SqlStr, SqliteConnection};
 
-use super::apply::{self, Session};
+use super::apply::{self, Bookkeeping, Session};
 use super::error::{self, DriverError};
 use super::render::{INSERT_COLUMNS, create_table_sql, table_name};
 use super::{
@@ -254,6 +254,17 @@ impl Session for Sqlite {
             .execute(self.conn()?)
             .await
             .map(|_| ())
+    }
+
+    async fn exec_counted(&mut self, sql: String) -> Result<(), (usize, sqlx::Error)> {
+        let conn = self.conn().map_err(|e| (0, e))?;
+        apply::exec_counted(sqlx::raw_sql(AssertSqlSafe(sql)).execute_many(conn)).await
+    }
+
+    fn bookkeeping_sql(&self, _: &Bookkeeping<'_>, _: i64) -> Option<String> {
+        // A local file: a round trip costs nothing, and bound values need
+        // no quoting.
+        None
     }
 
     fn begin_sql(&self, _opts: &ApplyOptions) -> String {

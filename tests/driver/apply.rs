@@ -143,6 +143,44 @@ driver_test!(a_duplicate_row_rolls_back_the_body, |db| {
     d.close().await.unwrap();
 });
 
+/// PostgreSQL only: SQLite does not enforce foreign keys unless asked.
+#[tokio::test]
+async fn a_deferred_constraint_failing_at_commit_is_the_bodys_error() {
+    let Some(db) = crate::harness::TestDb::postgres(module_path!()).await else {
+        return;
+    };
+    db.run(|db| async move {
+        let mut d = db.connect().await;
+        d.ensure_version_table().await.unwrap();
+        // The body runs; its foreign key is only checked at COMMIT, which on
+        // PostgreSQL travels in one message with the version-row insert.
+        let r = rev(
+            "h8",
+            "CREATE TABLE parent (id int PRIMARY KEY);\n\
+         CREATE TABLE child (pid int REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);\n\
+         INSERT INTO child VALUES (1);\n",
+            None,
+        );
+        let err = d.apply(&r, &r.sql, &row(&r), &NO_LIMITS).await.unwrap_err();
+        assert_eq!(err.revision, "h8");
+        assert!(!err.dirty);
+        assert!(
+            err.message.to_lowercase().contains("foreign key")
+                && !err.message.contains("version table"),
+            "{}",
+            err.message
+        );
+        assert!(!db.has_table("child").await);
+        assert_eq!(db.version_rows().await, Vec::<String>::new());
+        // The connection is still usable.
+        let ok = rev("i9", "CREATE TABLE fine (x int);", None);
+        d.apply(&ok, &ok.sql, &row(&ok), &NO_LIMITS).await.unwrap();
+        assert_eq!(db.version_rows().await, ["i9:0"]);
+        d.close().await.unwrap();
+    })
+    .await;
+}
+
 driver_test!(reverting_an_irreversible_revision_fails_cleanly, |db| {
     let mut d = db.connect().await;
     d.ensure_version_table().await.unwrap();
