@@ -85,14 +85,7 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &SqlArgs) -> Res
         let Some(rev) = db.graph.get(id.as_str()) else {
             continue;
         };
-        let row = NewRow {
-            revision: rev.id.to_string(),
-            parents: rev.parents.iter().map(ToString::to_string).collect(),
-            message: rev.message.clone(),
-            checksum: rev.checksum.to_string(),
-            applied_by: settings.applied_by.clone(),
-            method: "up".to_owned(),
-        };
+        let row = NewRow::recording(rev, "up", &settings.applied_by);
         let sql = read_sql(rev, &project.config.dir).map_err(|e| {
             anyhow::Error::new(e).context(Fail::bad_input(format!("database `{}`", db.name)))
         })?;

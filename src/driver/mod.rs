@@ -193,6 +193,18 @@ pub struct NewRow {
 }
 
 impl NewRow {
+    /// The row that records `rev` (`method` is `up` or `stamp`).
+    pub fn recording(rev: &Revision, method: &str, applied_by: &str) -> Self {
+        NewRow {
+            revision: rev.id.to_string(),
+            parents: rev.parents.iter().map(ToString::to_string).collect(),
+            message: rev.message.clone(),
+            checksum: rev.checksum.to_string(),
+            applied_by: applied_by.to_owned(),
+            method: method.to_owned(),
+        }
+    }
+
     /// The `parents` column: ids separated by one space.
     pub fn parents_text(&self) -> String {
         self.parents.join(" ")

@@ -114,12 +114,14 @@ fn a_file_where_the_folder_should_be_is_an_error() {
 }
 
 #[test]
-fn paths_outside_the_base_are_shown_as_given() {
+fn paths_outside_the_base_are_shown_as_given_and_their_sql_read_from_there() {
     let tmp = tempfile::tempdir().unwrap();
     write(tmp.path(), "x.sql", &revision_text("x"));
     let elsewhere = tempfile::tempdir().unwrap();
     let loaded = load_dir(tmp.path(), elsewhere.path());
     assert_eq!(loaded.revisions[0].path, tmp.path().join("x.sql"));
+    let sql = read_sql(&loaded.revisions[0], elsewhere.path()).unwrap();
+    assert_eq!(&*sql.up, "SELECT 1;\n");
 }
 
 #[test]
@@ -186,16 +188,6 @@ fn sql_is_read_again_from_the_file_and_must_still_match() {
         matches!(&error, LoadError::Io { path, .. } if path == Path::new(file)),
         "{error:?}"
     );
-}
-
-#[test]
-fn sql_of_a_folder_outside_the_base_is_read_from_its_own_path() {
-    let tmp = tempfile::tempdir().unwrap();
-    write(tmp.path(), "x.sql", &revision_text("x"));
-    let elsewhere = tempfile::tempdir().unwrap();
-    let loaded = load_dir(tmp.path(), elsewhere.path());
-    let sql = read_sql(&loaded.revisions[0], elsewhere.path()).unwrap();
-    assert_eq!(&*sql.up, "SELECT 1;\n");
 }
 
 #[cfg(unix)]

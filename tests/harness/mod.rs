@@ -245,12 +245,5 @@ pub fn rev_no_tx(id: &str, up: &str, down: Option<&str>) -> TestRev {
 
 /// The version row `migrate up` would write for `rev`.
 pub fn row(rev: &Revision) -> NewRow {
-    NewRow {
-        revision: rev.id.to_string(),
-        parents: rev.parents.iter().map(ToString::to_string).collect(),
-        message: rev.message.clone(),
-        checksum: rev.checksum.to_string(),
-        applied_by: "migrate test user@host".into(),
-        method: "up".into(),
-    }
+    NewRow::recording(rev, "up", "migrate test user@host")
 }

@@ -2,20 +2,23 @@
 //! applied state → plan → run → unlock. Generic over [`Driver`]; it knows the
 //! order of things, the drivers know the SQL.
 
-use std::collections::BTreeSet;
+mod records;
+mod run;
+
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::driver::{ApplyOptions, Driver, DriverError, NewRow};
+use crate::driver::{ApplyOptions, Driver, DriverError};
 use crate::exit::Fail;
 use crate::graph::target::{Resolved, Target};
 use crate::graph::{Graph, and_ticked};
-use crate::interrupt;
-use crate::plan::{self, Plan};
+use crate::plan;
 use crate::render::progress::Progress;
-use crate::revision::{Revision, RevisionId, read_sql};
+use crate::revision::RevisionId;
 use crate::state::{self, AppliedRow, AppliedState, StateIssue};
+use records::{repair_planned, stamp_planned};
+use run::run_plan;
 
 /// Settings that hold for every database of a run.
 #[derive(Debug, Clone)]
@@ -318,239 +321,6 @@ async fn down_planned<D: Driver>(
     run_plan(d, job, &plan, &insp.state, report).await
 }
 
-async fn stamp_planned<D: Driver>(
-    d: &mut D,
-    job: &Job<'_>,
-    targets: &[Target],
-    purge: bool,
-    insp: Inspection,
-) -> Result<Report, Failure> {
-    let mut report = Report::default();
-    let applied = if purge {
-        BTreeSet::new()
-    } else {
-        insp.state.applied.clone()
-    };
-    let mut ids = Vec::new();
-    for t in targets {
-        if let Resolved::Revisions(found) =
-            t.resolve(job.graph, &applied).map_err(|e| ctx(e, job))?
-        {
-            ids.extend(found);
-        }
-    }
-    let plan = plan::stamp(job.graph, &applied, &ids);
-    report.planned.clone_from(&plan.steps);
-    if plan.is_empty() && !purge {
-        report.note = Some("already recorded; nothing to stamp".to_owned());
-        return Ok(report);
-    }
-    let rows: Vec<NewRow> = plan
-        .steps
-        .iter()
-        .filter_map(|id| job.graph.get(id.as_str()))
-        .map(|r| new_row(r, "stamp", job))
-        .collect();
-    d.ensure_version_table().await.map_err(|e| ctx(e, job))?;
-    d.insert_rows(&rows, purge).await.map_err(|e| ctx(e, job))?;
-    report.done = plan
-        .steps
-        .iter()
-        .map(|id| Done {
-            revision: id.clone(),
-            duration: Duration::ZERO,
-        })
-        .collect();
-    Ok(report)
-}
-
-async fn repair_planned<D: Driver>(
-    d: &mut D,
-    job: &Job<'_>,
-    revision: &str,
-    forget: bool,
-    insp: Inspection,
-) -> Result<Report, Failure> {
-    let mut report = Report::default();
-    let row = find_row(&insp.rows, revision, job)?;
-    let id = row.revision.clone();
-    // The table exists (it has the row); this checks its whole shape
-    // before writing to it.
-    d.ensure_version_table().await.map_err(|e| ctx(e, job))?;
-    if forget {
-        d.delete_row(&id).await.map_err(|e| ctx(e, job))?;
-        report.note = Some(format!(
-            "forgot `{id}`: its row is deleted; the next `up` runs it again"
-        ));
-    } else {
-        let Some(rev) = job.graph.get(&id) else {
-            return Err(Fail::failed(format!(
-                "database `{}`: revision `{id}` has no file, so there is no checksum to accept",
-                job.db
-            ))
-            .hint(format!(
-                "run `migrate repair {} {id} --forget` to delete its row instead",
-                job.db
-            ))
-            .into());
-        };
-        d.mark_applied(&id, &rev.checksum.to_string())
-            .await
-            .map_err(|e| ctx(e, job))?;
-        report.note = Some(format!(
-            "marked `{id}` applied with the checksum of `{}`",
-            rev.path.display()
-        ));
-    }
-    Ok(report)
-}
-
-/// Finds the version row a `repair` argument names: a full id or a unique prefix.
-fn find_row<'r>(
-    rows: &'r [AppliedRow],
-    input: &str,
-    job: &Job<'_>,
-) -> anyhow::Result<&'r AppliedRow> {
-    if let Some(r) = rows.iter().find(|r| &*r.revision == input) {
-        return Ok(r);
-    }
-    let matches: Vec<&AppliedRow> = if input.len() >= 4 {
-        rows.iter()
-            .filter(|r| r.revision.starts_with(input))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    match matches.as_slice() {
-        [one] => Ok(one),
-        [] => Err(Fail::failed(format!(
-            "database `{}`: revision `{input}` is not recorded in the version table",
-            job.db
-        ))
-        .hint(format!(
-            "`migrate current {}` lists what is recorded; `migrate stamp` records a revision",
-            job.db
-        ))
-        .into()),
-        many => Err(Fail::bad_input(format!(
-            "database `{}`: `{input}` matches {}; type more characters",
-            job.db,
-            and_ticked(many.iter().map(|r| &r.revision))
-        ))
-        .into()),
-    }
-}
-
-/// Runs each step of `plan`, stopping at the first failure.
-async fn run_plan<D: Driver>(
-    d: &mut D,
-    job: &Job<'_>,
-    plan: &Plan,
-    before: &AppliedState,
-    mut report: Report,
-) -> Result<Report, Failure> {
-    let up = plan.direction == plan::Direction::Up;
-    job.progress.begin(job.db, plan.steps.len());
-    for id in &plan.steps {
-        let Some(rev) = job.graph.get(id.as_str()) else {
-            continue;
-        };
-        job.progress.start(job.db, rev, up);
-        let verb = if up { "apply" } else { "revert" };
-        let flight = interrupt::InFlight {
-            revision: id.to_string(),
-            transactional: rev.transactional,
-            verb,
-        };
-        let sql = match read_sql(rev, &job.settings.files) {
-            Ok(sql) => sql,
-            Err(e) => {
-                job.progress.abandon(job.db);
-                let what = format!("database `{}`: could not {verb} revision `{id}`", job.db);
-                let error = anyhow::Error::new(e).context(Fail::bad_input(what).hint(
-                    "nothing of it ran; restore the file, or run the command again after the edit",
-                ));
-                report.current = current_after(job.graph, before, &report.done, up);
-                return Err(Failure { report, error });
-            }
-        };
-        interrupt::begin(job.db, flight);
-        let result = if up {
-            d.apply(rev, &sql, &new_row(rev, "up", job), &job.settings.apply)
-                .await
-        } else {
-            d.revert(rev, &sql, &job.settings.apply).await
-        };
-        interrupt::end(job.db);
-        match result {
-            Ok(duration) => {
-                job.progress.finish(job.db, rev, duration, up);
-                report.done.push(Done {
-                    revision: id.clone(),
-                    duration,
-                });
-            }
-            Err(e) => {
-                job.progress.abandon(job.db);
-                let hint = if e.dirty {
-                    format!(
-                        "it ran outside a transaction and is recorded dirty: check what ran, then \
-                         `migrate repair {} {id} --applied` or `--forget`",
-                        job.db
-                    )
-                } else {
-                    format!(
-                        "it was rolled back{}; fix the cause above, then run the command again",
-                        if report.done.is_empty() {
-                            ""
-                        } else {
-                            " and the revisions before it stay applied"
-                        }
-                    )
-                };
-                let what = format!(
-                    "database `{}`: could not {verb} revision `{id}` ({})",
-                    job.db,
-                    rev.path.display()
-                );
-                let error = anyhow::Error::new(e).context(Fail::failed(what).hint(hint));
-                report.current = current_after(job.graph, before, &report.done, up);
-                return Err(Failure { report, error });
-            }
-        }
-    }
-    job.progress.end(job.db);
-    report.current = current_after(job.graph, before, &report.done, up);
-    Ok(report)
-}
-
-/// The applied heads once `done` has been applied (or reverted).
-fn current_after(graph: &Graph, before: &AppliedState, done: &[Done], up: bool) -> Vec<String> {
-    let mut applied = before.applied.clone();
-    for step in done {
-        if up {
-            applied.insert(step.revision.clone());
-        } else {
-            applied.remove(&step.revision);
-        }
-    }
-    let mut current: Vec<String> = graph
-        .applied_heads(&applied)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    // Applied revisions without a file stay where they were.
-    current.extend(
-        before
-            .current
-            .iter()
-            .filter(|c| !graph.contains(c))
-            .cloned(),
-    );
-    current.sort();
-    current
-}
-
 /// Stops the run on state that must be resolved first; turns the rest into warnings.
 fn gate(state: &AppliedState, job: &Job<'_>, report: &mut Report) -> anyhow::Result<()> {
     let mut blocking = Vec::new();
@@ -594,17 +364,6 @@ pub fn capped(mut lines: Vec<String>, db: &str) -> Vec<String> {
 }
 
 const MAX_LISTED: usize = 10;
-
-fn new_row(rev: &Revision, method: &str, job: &Job<'_>) -> NewRow {
-    NewRow {
-        revision: rev.id.to_string(),
-        parents: rev.parents.iter().map(ToString::to_string).collect(),
-        message: rev.message.clone(),
-        checksum: rev.checksum.to_string(),
-        applied_by: job.settings.applied_by.clone(),
-        method: method.to_owned(),
-    }
-}
 
 fn ctx<E: Into<anyhow::Error>>(e: E, job: &Job<'_>) -> Failure {
     Failure::from(e.into().context(format!("database `{}`", job.db)))
