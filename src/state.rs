@@ -4,7 +4,7 @@
 //!
 //! Pure: no file, env, clock or database access; the driver reads the rows.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -158,69 +158,151 @@ fn parent_list(parents: &[String]) -> String {
 }
 
 /// Checks the version-table rows against the graph.
+///
+/// Runs on every start of every replica, so it works on graph positions,
+/// not ids: one lookup per row, then flags. A row the graph knows is found
+/// by position; a row it does not know (rare) by id. Should two rows share
+/// an id, the later one counts.
 pub fn analyse(graph: &Graph, rows: &[AppliedRow]) -> AppliedState {
-    let rows: BTreeMap<&str, &AppliedRow> = rows.iter().map(|r| (&*r.revision, r)).collect();
-    let live: BTreeSet<&str> = rows
-        .iter()
-        .filter(|(_, r)| !r.dirty)
-        .map(|(id, _)| *id)
-        .collect();
-    let applied: BTreeSet<RevisionId> = live
-        .iter()
-        .filter_map(|id| graph.get(id))
-        .map(|r| r.id.clone())
-        .collect();
+    let rows = Rows::index(graph, rows);
     let mut issues = Vec::new();
-    let mut named: BTreeSet<&str> = BTreeSet::new();
-    for (&id, row) in &rows {
+    // What some live row needs: such a row is not an applied head.
+    let mut named = vec![false; graph.len()];
+    let mut named_unknown: Vec<&str> = Vec::new();
+    for (i, row) in rows.known() {
         if row.dirty {
             issues.push(StateIssue::Dirty {
-                revision: id.to_owned(),
+                revision: row.revision.to_string(),
             });
             continue;
         }
-        let needs: Vec<&str> = match graph.get(id) {
-            None => {
-                issues.push(StateIssue::Unknown {
-                    revision: id.to_owned(),
-                });
-                row.parents().collect()
-            }
-            Some(revision) => {
-                drift(row, revision, &mut issues);
-                revision
-                    .parents
-                    .iter()
-                    .chain(&revision.depends_on)
-                    .map(RevisionId::as_str)
-                    .collect()
-            }
-        };
-        let mut missing: Vec<String> = needs
+        let revision = &graph.revisions()[i];
+        drift(row, revision, &mut issues);
+        let needs = graph.need_indices(i);
+        let missing: Vec<String> = needs
             .iter()
-            .filter(|n| !live.contains(*n))
-            .map(|n| (*n).to_owned())
+            .filter(|&&n| !rows.live[n])
+            .map(|&n| graph.id_at(n).to_string())
             .collect();
-        missing.sort();
-        missing.dedup();
-        if !missing.is_empty() {
-            issues.push(StateIssue::NotClosed {
-                revision: id.to_owned(),
-                missing,
-            });
-        }
-        named.extend(needs);
+        not_closed(row, missing, &mut issues);
+        needs.iter().for_each(|&n| named[n] = true);
     }
-    let current = live
-        .iter()
-        .filter(|id| !named.contains(*id))
-        .map(|id| (*id).to_owned())
+    for row in &rows.unknown {
+        if row.dirty {
+            issues.push(StateIssue::Dirty {
+                revision: row.revision.to_string(),
+            });
+            continue;
+        }
+        issues.push(StateIssue::Unknown {
+            revision: row.revision.to_string(),
+        });
+        let missing = row
+            .parents()
+            .filter(|p| !rows.is_live(graph, p))
+            .map(str::to_owned)
+            .collect();
+        not_closed(row, missing, &mut issues);
+        for parent in row.parents() {
+            match graph.index_of(parent) {
+                Some(n) => named[n] = true,
+                None => named_unknown.push(parent),
+            }
+        }
+    }
+    // Stable: a revision's own issues keep the order they were found in.
+    issues.sort_by(|a, b| a.revision().cmp(b.revision()));
+    named_unknown.sort_unstable();
+    let mut current: Vec<String> = (0..graph.len())
+        .filter(|&i| rows.live[i] && !named[i])
+        .map(|i| graph.id_at(i).to_string())
+        .chain(
+            rows.live_unknown
+                .iter()
+                .filter(|id| named_unknown.binary_search(id).is_err())
+                .map(|id| (*id).to_owned()),
+        )
         .collect();
+    current.sort_unstable();
     AppliedState {
-        applied,
+        // Positions are in id order, so this is a sorted bulk build.
+        applied: (0..graph.len())
+            .filter(|&i| rows.live[i])
+            .map(|i| graph.id_at(i).clone())
+            .collect(),
         current,
         issues,
     }
+}
+
+/// The rows of one version table, placed against the graph.
+struct Rows<'a> {
+    /// The row of each graph position, if any.
+    at: Vec<Option<&'a AppliedRow>>,
+    /// Per graph position: a row that is not dirty.
+    live: Vec<bool>,
+    /// Rows of ids the graph does not know, sorted by id.
+    unknown: Vec<&'a AppliedRow>,
+    /// Their ids when not dirty, sorted.
+    live_unknown: Vec<&'a str>,
+}
+
+impl<'a> Rows<'a> {
+    fn index(graph: &Graph, rows: &'a [AppliedRow]) -> Self {
+        let mut at = vec![None; graph.len()];
+        let mut unknown = Vec::new();
+        for row in rows {
+            match graph.index_of(&row.revision) {
+                Some(i) => at[i] = Some(row),
+                None => unknown.push(row),
+            }
+        }
+        // Stable, then the last of equal ids kept, as for known rows.
+        unknown.sort_by(|a: &&AppliedRow, b| a.revision.cmp(&b.revision));
+        unknown.reverse();
+        unknown.dedup_by(|a, b| a.revision == b.revision);
+        unknown.reverse();
+        let live = at.iter().map(|r| r.is_some_and(|r| !r.dirty)).collect();
+        let live_unknown = unknown
+            .iter()
+            .filter(|r| !r.dirty)
+            .map(|r| &*r.revision)
+            .collect();
+        Rows {
+            at,
+            live,
+            unknown,
+            live_unknown,
+        }
+    }
+
+    /// The known rows, in id order, with their graph positions.
+    fn known(&self) -> impl Iterator<Item = (usize, &'a AppliedRow)> + '_ {
+        self.at
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.map(|r| (i, r)))
+    }
+
+    fn is_live(&self, graph: &Graph, id: &str) -> bool {
+        match graph.index_of(id) {
+            Some(i) => self.live[i],
+            None => self.live_unknown.binary_search(&id).is_ok(),
+        }
+    }
+}
+
+/// Records that `row` lacks `missing` (ids, in any order), if it does.
+fn not_closed(row: &AppliedRow, mut missing: Vec<String>, issues: &mut Vec<StateIssue>) {
+    if missing.is_empty() {
+        return;
+    }
+    missing.sort();
+    missing.dedup();
+    issues.push(StateIssue::NotClosed {
+        revision: row.revision.to_string(),
+        missing,
+    });
 }
 
 /// Changes in a known revision's file since its row was written.

@@ -219,6 +219,16 @@ pub(crate) async fn session<T>(
     out
 }
 
+/// Closes connections that are done, all at once (which also ends any
+/// session lock left behind).
+pub(crate) async fn close_all(conns: Vec<AnyDriver>) {
+    for closed in futures_util::future::join_all(conns.into_iter().map(AnyDriver::close)).await {
+        if let Err(e) = closed {
+            tracing::debug!("closing a connection failed: {e}");
+        }
+    }
+}
+
 /// Makes sure a SQLite file can be created: the `.migrate/` folder of a
 /// `default_url` is local state and is made on demand (a fresh clone lacks
 /// it); for a URL from the environment a missing folder is an error, since

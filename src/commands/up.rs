@@ -6,8 +6,9 @@ use anyhow::Result;
 use futures_util::future::join_all;
 
 use crate::cli::{DownArgs, UpArgs};
-use crate::commands::online::{self, Early, Pending, Prepared};
+use crate::commands::online::{self, Early, Opened, Pending, Prepared};
 use crate::context::{Context, Project};
+use crate::driver::AnyDriver;
 use crate::engine::{self, Failure, Job, Outcome, Report};
 use crate::exit::{self, Category};
 use crate::graph::target::Target;
@@ -33,6 +34,9 @@ pub(crate) async fn run_up(ctx: &Context, project: &Project, args: UpArgs) -> Re
     let mut pending: BTreeMap<String, Pending> = names.iter().cloned().zip(pending).collect();
     let progress = progress(ctx);
     let mut results: BTreeMap<String, Outcome> = BTreeMap::new();
+    // Closed once everything is reported: a server process ending takes
+    // CPU time, which must not delay the next database or the output.
+    let mut open = Vec::new();
     for wave in waves {
         let runs = wave
             .iter()
@@ -49,17 +53,19 @@ pub(crate) async fn run_up(ctx: &Context, project: &Project, args: UpArgs) -> Re
                 let conn = pending.remove(&db.name);
                 async move {
                     if let Some(dep) = blocked {
-                        return (db.name.clone(), Outcome::Skipped(dep));
+                        return (db.name.clone(), Outcome::Skipped(dep), None);
                     }
-                    (
-                        db.name.clone(),
-                        Outcome::Ran(up_one(conn, &job, target, args.dry_run).await),
-                    )
+                    let (outcome, conn) = up_one(conn, &job, target, args.dry_run).await;
+                    (db.name.clone(), Outcome::Ran(outcome), conn)
                 }
             });
-        results.extend(join_all(runs).await);
+        for (name, outcome, conn) in join_all(runs).await {
+            results.insert(name, outcome);
+            open.extend(conn);
+        }
     }
     let category = report(ctx, &prepared, &results, args.dry_run);
+    online::close_all(open).await;
     if category == Category::Success && !args.exec.is_empty() && !args.dry_run {
         return exec(&args.exec);
     }
@@ -101,21 +107,26 @@ pub(crate) async fn run_down(
     Ok(report(ctx, &prepared, &results, args.dry_run))
 }
 
+/// Runs `up` on one database; gives back its connection, still open.
 async fn up_one(
     conn: Option<Pending>,
     job: &Job<'_>,
     target: &Target,
     dry_run: bool,
-) -> Result<Report, Failure> {
+) -> (Result<Report, Failure>, Option<AnyDriver>) {
     let Some(conn) = conn else {
-        return Err(anyhow::anyhow!("database `{}`: no connection was opened", job.db).into());
+        let error = anyhow::anyhow!("database `{}`: no connection was opened", job.db);
+        return (Err(error.into()), None);
     };
-    let opened = online::opened(conn).await?;
-    online::session(opened.conn, async |d| match opened.snapshot {
-        Some(snapshot) => engine::up_from(d, job, target, dry_run, snapshot).await,
-        None => engine::up(d, job, target, dry_run).await,
-    })
-    .await
+    let Opened { mut conn, snapshot } = match online::opened(conn).await {
+        Ok(opened) => opened,
+        Err(error) => return (Err(error.into()), None),
+    };
+    let outcome = match snapshot {
+        Some(snapshot) => engine::up_from(&mut conn, job, target, dry_run, snapshot).await,
+        None => engine::up(&mut conn, job, target, dry_run).await,
+    };
+    (outcome, Some(conn))
 }
 
 /// The first database that `name` must come after and that did not succeed.

@@ -194,6 +194,131 @@ fn rows(g: &Graph, applied: &Ids) -> Vec<AppliedRow> {
         .collect()
 }
 
+/// Raw draws per version-table row: an id among the graph's and some it
+/// lacks, recorded parents the same way, whether the checksum matches the
+/// file, whether the row is dirty.
+type RawRows = Vec<(u8, Vec<u8>, bool, bool)>;
+
+fn raw_rows() -> impl Strategy<Value = RawRows> {
+    prop::collection::vec(
+        (
+            0..31u8,
+            prop::collection::vec(0..31u8, 0..=2),
+            prop::bool::weighted(0.9),
+            prop::bool::weighted(0.1),
+        ),
+        0..24,
+    )
+}
+
+/// Rows as a hand-edited or diverged version table could hold them:
+/// unknown ids, wrong parents, changed checksums, dirty rows, an id twice.
+fn arbitrary_rows(revs: &[Revision], raw: &RawRows) -> Vec<AppliedRow> {
+    let checksums: HashMap<&str, crate::revision::Checksum> =
+        revs.iter().map(|r| (r.id.as_str(), r.checksum)).collect();
+    raw.iter()
+        .map(|(id, parents, same, dirty)| {
+            let id = format!("r{id:02}");
+            let checksum = match checksums.get(id.as_str()) {
+                Some(c) if *same => RecordedChecksum::Sha256(*c),
+                _ => RecordedChecksum::Sha256(crate::revision::checksum(&id)),
+            };
+            let parents: Vec<String> = parents.iter().map(|p| format!("r{p:02}")).collect();
+            AppliedRow {
+                revision: id.into(),
+                parents: parents.join(" ").into(),
+                checksum,
+                dirty: *dirty,
+            }
+        })
+        .collect()
+}
+
+/// `analyse` as the rules state it, with maps of ids (the code it replaced).
+fn naive_analyse(revs: &[Revision], rows: &[AppliedRow]) -> crate::state::AppliedState {
+    use crate::state::StateIssue;
+    use std::collections::BTreeMap;
+    let by_id: HashMap<&str, &Revision> = revs.iter().map(|r| (r.id.as_str(), r)).collect();
+    let rows: BTreeMap<&str, &AppliedRow> = rows.iter().map(|r| (&*r.revision, r)).collect();
+    let live: BTreeSet<&str> = rows
+        .iter()
+        .filter(|(_, r)| !r.dirty)
+        .map(|(id, _)| *id)
+        .collect();
+    let mut issues = Vec::new();
+    let mut named: BTreeSet<&str> = BTreeSet::new();
+    for (&id, row) in &rows {
+        if row.dirty {
+            issues.push(StateIssue::Dirty {
+                revision: id.to_owned(),
+            });
+            continue;
+        }
+        let needs: Vec<&str> = match by_id.get(id) {
+            None => {
+                issues.push(StateIssue::Unknown {
+                    revision: id.to_owned(),
+                });
+                row.parents().collect()
+            }
+            Some(r) => {
+                if !row.checksum.matches(&r.checksum) {
+                    issues.push(StateIssue::ChecksumChanged {
+                        revision: id.to_owned(),
+                        path: r.path.clone(),
+                        recorded: row.checksum.to_string(),
+                        file: r.checksum.to_string(),
+                    });
+                }
+                let mut recorded: Vec<String> = row.parents().map(str::to_owned).collect();
+                let mut file: Vec<String> = r.parents.iter().map(ToString::to_string).collect();
+                recorded.sort();
+                file.sort();
+                if recorded != file {
+                    issues.push(StateIssue::ParentsChanged {
+                        revision: id.to_owned(),
+                        path: r.path.clone(),
+                        recorded,
+                        file,
+                    });
+                }
+                r.parents
+                    .iter()
+                    .chain(&r.depends_on)
+                    .map(RevisionId::as_str)
+                    .collect()
+            }
+        };
+        let mut missing: Vec<String> = needs
+            .iter()
+            .filter(|n| !live.contains(*n))
+            .map(|n| (*n).to_owned())
+            .collect();
+        missing.sort();
+        missing.dedup();
+        if !missing.is_empty() {
+            issues.push(StateIssue::NotClosed {
+                revision: id.to_owned(),
+                missing,
+            });
+        }
+        named.extend(needs);
+    }
+    crate::state::AppliedState {
+        applied: live
+            .iter()
+            .filter_map(|id| by_id.get(id))
+            .map(|r| r.id.clone())
+            .collect(),
+        current: live
+            .iter()
+            .filter(|id| !named.contains(*id))
+            .map(|id| (*id).to_owned())
+            .collect(),
+        issues,
+    }
+}
+
 fn up_to_heads(g: &Graph, applied: &Ids) -> Plan {
     plan::up(g, applied, &Resolved::Revisions(g.heads()))
 }
@@ -291,5 +416,13 @@ proptest! {
         let full = analyse(&g, &rows(&g, &all));
         let graph_heads: Vec<String> = g.heads().iter().map(ToString::to_string).collect();
         prop_assert_eq!(full.current, graph_heads);
+    }
+
+    #[test]
+    fn analyse_of_any_rows_follows_the_rules(raw in raw(), raw_rows in raw_rows()) {
+        let revs = revisions(&raw);
+        let g = Graph::build(revs.clone()).unwrap();
+        let rows = arbitrary_rows(&revs, &raw_rows);
+        prop_assert_eq!(analyse(&g, &rows), naive_analyse(&revs, &rows));
     }
 }

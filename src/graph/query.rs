@@ -152,6 +152,11 @@ impl Graph {
         &self.parents[i]
     }
 
+    /// Parents and `depends-on` of the revision at `i`, deduplicated.
+    pub(crate) fn need_indices(&self, i: usize) -> &[usize] {
+        &self.needs[i]
+    }
+
     pub(crate) fn child_indices(&self, i: usize) -> &[usize] {
         &self.children[i]
     }

@@ -5,13 +5,14 @@
 use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
 use std::fs;
-use std::io::{self, Read as _};
+use std::io;
 use std::num::NonZero;
 use std::path::{Path, PathBuf};
 use std::thread;
 
 use super::error::ParseError;
 use super::parse::{parse, parse_revision};
+use super::reader::Reader;
 use super::{Revision, Sql};
 use crate::par::map_threads;
 
@@ -270,7 +271,6 @@ impl Walk<'_> {
 /// Below this many files one thread is faster than starting more.
 const PARALLEL_FROM: usize = 64;
 const MAX_THREADS: usize = 4;
-const READ_BUFFER: usize = 64 * 1024;
 
 /// How many files a reader thread takes: all of them when there are few,
 /// else an equal share for each of up to [`MAX_THREADS`] threads.
@@ -297,7 +297,7 @@ struct Chunk<'a> {
 
 impl Chunk<'_> {
     fn read(self) -> (usize, LoadedDir) {
-        let mut buf = Vec::with_capacity(READ_BUFFER);
+        let mut reader = Reader::new();
         let mut path = PathBuf::new();
         let mut loaded = LoadedDir {
             revisions: Vec::with_capacity(self.files.len()),
@@ -313,13 +313,8 @@ impl Chunk<'_> {
                 }
                 None => &shown,
             };
-            buf.clear();
-            // `take` skips the `fstat` that `File::read_to_end` makes for a
-            // size hint: the buffer is already large enough for any
-            // ordinary revision.
-            let read = fs::File::open(real).and_then(|f| f.take(u64::MAX).read_to_end(&mut buf));
-            let result = match read {
-                Ok(_) => parse_revision(shown, &buf).map_err(LoadError::from),
+            let result = match reader.read(real) {
+                Ok(()) => parse_revision(shown, &reader.buf).map_err(LoadError::from),
                 Err(source) => Err(LoadError::Io {
                     path: shown,
                     source,

@@ -9,6 +9,7 @@ pub mod error;
 pub mod format;
 pub mod load;
 pub mod parse;
+mod reader;
 
 pub use checksum::{Checksum, RecordedChecksum};
 pub use directive::is_valid_label;
