@@ -131,6 +131,13 @@ impl Driver for AnyDriver {
         each!(self, d => d.read_applied().await)
     }
 
+    async fn lock_and_read_applied(
+        &mut self,
+        timeout: Duration,
+    ) -> Result<Option<Vec<AppliedRow>>, DriverError> {
+        each!(self, d => d.lock_and_read_applied(timeout).await)
+    }
+
     async fn ensure_version_table(&mut self) -> Result<(), DriverError> {
         each!(self, d => d.ensure_version_table().await)
     }

@@ -259,6 +259,21 @@ pub trait Driver: Send {
         &mut self,
     ) -> impl Future<Output = Result<Option<Vec<AppliedRow>>, DriverError>> + Send;
 
+    /// [`Driver::lock`], then [`Driver::read_applied`]; a driver may do both
+    /// at once. On an error the lock may be held: [`Driver::unlock`] it.
+    ///
+    /// # Errors
+    /// As the two methods.
+    fn lock_and_read_applied(
+        &mut self,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Option<Vec<AppliedRow>>, DriverError>> + Send {
+        async move {
+            self.lock(timeout).await?;
+            self.read_applied().await
+        }
+    }
+
     /// Creates the version table (and its PostgreSQL schema) when missing.
     fn ensure_version_table(&mut self) -> impl Future<Output = Result<(), DriverError>> + Send;
 

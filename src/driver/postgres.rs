@@ -59,6 +59,8 @@ struct Queries {
     stamp: SqlStr,
     select_applied: SqlStr,
     try_lock: SqlStr,
+    /// `try_lock` and `select_applied` in one message: one round trip.
+    lock_and_select: SqlStr,
     unlock: SqlStr,
 }
 
@@ -67,6 +69,11 @@ impl Queries {
         let t = table_name(Dialect::Postgres, table);
         let key = key.value();
         let sql = |s: String| AssertSqlSafe(s).into_sql_str();
+        let select_applied = format!(
+            "SELECT revision, coalesce(parents, ''), coalesce(checksum, ''), \
+             coalesce(method, ''), coalesce(dirty, false) FROM {t}"
+        );
+        let try_lock = format!("SELECT pg_try_advisory_lock({key})");
         Self {
             insert: sql(format!(
                 "INSERT INTO {t} ({INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -90,11 +97,9 @@ impl Queries {
             // `revision` under the database's collation costs more than the
             // rest of the read.
             // No casts either: a column of another type must fail to decode.
-            select_applied: sql(format!(
-                "SELECT revision, coalesce(parents, ''), coalesce(checksum, ''), \
-                 coalesce(method, ''), coalesce(dirty, false) FROM {t}"
-            )),
-            try_lock: sql(format!("SELECT pg_try_advisory_lock({key})")),
+            select_applied: sql(select_applied.clone()),
+            try_lock: sql(try_lock.clone()),
+            lock_and_select: sql(format!("{try_lock}; {select_applied}")),
             unlock: sql(format!("SELECT pg_advisory_unlock({key})")),
             name: t,
         }
@@ -157,6 +162,19 @@ pub async fn connect_postgres(
 
 impl Postgres {
     /// The version table's (column, type) pairs; empty when it does not exist.
+    /// After the select of the applied rows failed: `None` when the table
+    /// does not exist, else the error, naming a missing or mistyped column
+    /// when that is why.
+    async fn failed_read(
+        &mut self,
+        failed: sqlx::Error,
+    ) -> Result<Option<Vec<AppliedRow>>, DriverError> {
+        match self.checked_columns().await? {
+            None => Ok(None),
+            Some(_) => Err(error::sql(&failed)),
+        }
+    }
+
     /// Checks the version table's shape; `None` when it does not exist,
     /// else the type of `applied_at`.
     async fn checked_columns(&mut self) -> Result<Option<String>, DriverError> {
@@ -391,26 +409,55 @@ impl Driver for Postgres {
         // The usual case in one round trip, without reading the catalog
         // first: a missing table, or one of another shape, makes this select
         // (or decoding its rows) fail, and only then is the catalog read to
-        // say which. (The whole
-        // shape is checked before anything is written; see
-        // `ensure_version_table`.)
-        let failed = {
-            let mut rows = Vec::new();
-            let mut stream = sqlx::raw_sql(self.sql.select_applied.clone()).fetch(&mut self.conn);
-            loop {
-                match stream.try_next().await {
-                    Ok(Some(row)) => match AppliedTuple::<bool>::from_row(&row) {
-                        Ok(tuple) => rows.push(applied_row(tuple, |d| d)),
-                        Err(e) => break e,
-                    },
-                    Ok(None) => return Ok(Some(super::trimmed(rows))),
-                    Err(e) => break e,
-                }
+        // say which. (The whole shape is checked before anything is
+        // written; see `ensure_version_table`.)
+        let stream = sqlx::raw_sql(self.sql.select_applied.clone()).fetch(&mut self.conn);
+        match decode_applied(stream).await {
+            Ok(rows) => Ok(Some(rows)),
+            Err(failed) => self.failed_read(failed).await,
+        }
+    }
+
+    async fn lock_and_read_applied(
+        &mut self,
+        timeout: Duration,
+    ) -> Result<Option<Vec<AppliedRow>>, DriverError> {
+        if self.locked {
+            return self.read_applied().await;
+        }
+        // The lock is usually free: try it and read in one round trip (on a
+        // distant server, a round trip is most of a start-up with nothing to
+        // do). The read runs even when the lock is held elsewhere, and is
+        // then thrown away. A session lock outlives the failure of the
+        // select after it.
+        let read = {
+            let mut stream = sqlx::raw_sql(self.sql.lock_and_select.clone()).fetch(&mut self.conn);
+            let got: bool = match stream.try_next().await {
+                Ok(Some(row)) => row.try_get(0).map_err(|e| error::sql(&e))?,
+                Ok(None) => return Err(error::sql(&sqlx::Error::RowNotFound)),
+                Err(e) => return Err(error::sql(&e)),
+            };
+            if got {
+                Some(decode_applied(stream).await)
+            } else {
+                // Read to its end, or to the select's error (no table yet),
+                // which would otherwise surface on the next query.
+                while let Ok(Some(_)) = stream.try_next().await {}
+                None
             }
         };
-        match self.checked_columns().await? {
-            None => Ok(None),
-            Some(_) => Err(error::sql(&failed)),
+        match read {
+            Some(read) => {
+                self.locked = true;
+                match read {
+                    Ok(rows) => Ok(Some(rows)),
+                    Err(failed) => self.failed_read(failed).await,
+                }
+            }
+            None => {
+                self.lock(timeout).await?;
+                self.read_applied().await
+            }
         }
     }
 
@@ -512,4 +559,15 @@ impl Driver for Postgres {
         self.conn.close().await.map_err(|e| error::sql(&e))?;
         unlocked
     }
+}
+
+/// The rows of the applied-rows select, decoded as they arrive.
+async fn decode_applied(
+    mut rows: impl futures_util::Stream<Item = Result<sqlx::postgres::PgRow, sqlx::Error>> + Unpin,
+) -> Result<Vec<AppliedRow>, sqlx::Error> {
+    let mut out = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        out.push(applied_row(AppliedTuple::<bool>::from_row(&row)?, |d| d));
+    }
+    Ok(super::trimmed(out))
 }

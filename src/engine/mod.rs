@@ -132,10 +132,11 @@ pub async fn snapshot<D: Driver>(
     lock_timeout: Option<Duration>,
 ) -> anyhow::Result<Snapshot> {
     let at = |e: DriverError| anyhow::Error::new(e).context(format!("database `{db}`"));
-    if let Some(timeout) = lock_timeout {
-        d.lock(timeout).await.map_err(at)?;
-    }
-    match d.read_applied().await {
+    let read = match lock_timeout {
+        Some(timeout) => d.lock_and_read_applied(timeout).await,
+        None => d.read_applied().await,
+    };
+    match read {
         Ok(rows) => Ok(Snapshot {
             locked: lock_timeout.is_some(),
             rows,

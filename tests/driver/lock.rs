@@ -2,10 +2,10 @@
 
 use std::time::{Duration, Instant};
 
-use migrate::driver::{Dialect, Driver, DriverError};
+use migrate::driver::{ApplyOptions, Dialect, Driver, DriverError};
 use sqlx::Connection;
 
-use crate::harness::TestDb;
+use crate::harness::{TestDb, rev, row};
 
 driver_test!(a_second_connection_times_out_then_gets_it, |db| {
     let mut first = db.connect().await;
@@ -68,6 +68,84 @@ driver_test!(the_lock_is_per_version_table, |db| {
     }
     ai.close().await.unwrap();
     core.close().await.unwrap();
+});
+
+driver_test!(lock_and_read_takes_the_lock_and_reads_the_table, |db| {
+    let mut d = db.connect().await;
+    // No table yet: nothing to read, and the lock is ours.
+    assert_eq!(d.lock_and_read_applied(Duration::ZERO).await.unwrap(), None);
+    let mut other = db.connect().await;
+    assert!(matches!(
+        other.lock(Duration::ZERO).await,
+        Err(DriverError::LockTimeout { .. })
+    ));
+    d.ensure_version_table().await.unwrap();
+    let a = rev("a1", "SELECT 1;", None);
+    let limits = ApplyOptions {
+        lock_timeout: None,
+        statement_timeout: None,
+    };
+    d.apply(&a, &a.sql, &row(&a), &limits).await.unwrap();
+    d.unlock().await.unwrap();
+
+    let rows = d
+        .lock_and_read_applied(Duration::ZERO)
+        .await
+        .unwrap()
+        .unwrap();
+    let ids: Vec<&str> = rows.iter().map(|r| &*r.revision).collect();
+    assert_eq!(ids, ["a1"]);
+    assert!(other.lock(Duration::ZERO).await.is_err());
+    // Taken this way, it is released as any other.
+    d.unlock().await.unwrap();
+    other.lock(Duration::ZERO).await.unwrap();
+    d.close().await.unwrap();
+    other.close().await.unwrap();
+});
+
+driver_test!(lock_and_read_waits_for_a_held_lock_then_reads, |db| {
+    let mut holder = db.connect().await;
+    holder.ensure_version_table().await.unwrap();
+    let a = rev("a1", "SELECT 1;", None);
+    let limits = ApplyOptions {
+        lock_timeout: None,
+        statement_timeout: None,
+    };
+    holder.apply(&a, &a.sql, &row(&a), &limits).await.unwrap();
+    holder.lock(Duration::ZERO).await.unwrap();
+
+    let mut d = db.connect().await;
+    let err = d
+        .lock_and_read_applied(Duration::from_millis(200))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DriverError::LockTimeout { .. }), "{err:?}");
+    // The connection is still fit for use after the read it threw away.
+    holder.unlock().await.unwrap();
+    let rows = d
+        .lock_and_read_applied(Duration::from_secs(5))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(holder.lock(Duration::ZERO).await.is_err());
+    d.close().await.unwrap();
+    holder.close().await.unwrap();
+});
+
+driver_test!(lock_and_read_without_a_table_waits_for_a_held_lock, |db| {
+    let mut holder = db.connect().await;
+    holder.lock(Duration::ZERO).await.unwrap();
+    let mut d = db.connect().await;
+    let err = d
+        .lock_and_read_applied(Duration::from_millis(100))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DriverError::LockTimeout { .. }), "{err:?}");
+    holder.unlock().await.unwrap();
+    assert_eq!(d.lock_and_read_applied(Duration::ZERO).await.unwrap(), None);
+    d.close().await.unwrap();
+    holder.close().await.unwrap();
 });
 
 #[tokio::test]
