@@ -14,6 +14,14 @@ use super::{Created, RevisionId};
 /// as dbmate allows) are accepted, so an indented or squashed `down` marker
 /// can never be mistaken for SQL and run as part of `up`.
 pub(super) fn directive(line: &str) -> Option<(&str, &str)> {
+    // Most lines of a body are SQL: turned away on their first byte.
+    if let Some(&first) = line.as_bytes().first()
+        && first.is_ascii()
+        && first != b'-'
+        && !char::from(first).is_whitespace()
+    {
+        return None;
+    }
     let rest = line
         .trim_start()
         .strip_prefix("--")?
@@ -193,8 +201,9 @@ fn list_items(args: &str) -> impl Iterator<Item = &str> {
 }
 
 fn id_list(args: &str, directive: IdDirective) -> Result<Vec<RevisionId>, ParseErrorKind> {
-    let mut seen = HashSet::new();
-    let mut ids = Vec::new();
+    // Sized exactly: tens of thousands of revisions each hold a list of one.
+    let mut ids = Vec::with_capacity(list_items(args).count());
+    let mut seen = Seen::default();
     for item in list_items(args) {
         let id = RevisionId::new(item)
             .map_err(|reason| ParseErrorKind::InvalidId { directive, reason })?;
@@ -206,10 +215,35 @@ fn id_list(args: &str, directive: IdDirective) -> Result<Vec<RevisionId>, ParseE
         }
         ids.push(id);
     }
-    // A list of one would otherwise keep room for four: tens of thousands
-    // of revisions each hold one.
-    ids.shrink_to_fit();
     Ok(ids)
+}
+
+/// Items of one list seen so far. A list is almost always one or two
+/// items, compared in place; a long one (a hostile file) is hashed, so
+/// parsing stays linear.
+#[derive(Default)]
+struct Seen<'a> {
+    few: [&'a str; 8],
+    count: usize,
+    many: HashSet<&'a str>,
+}
+
+impl<'a> Seen<'a> {
+    /// False when `item` was seen before.
+    fn insert(&mut self, item: &'a str) -> bool {
+        if self.count < self.few.len() {
+            if self.few[..self.count].contains(&item) {
+                return false;
+            }
+            self.few[self.count] = item;
+            self.count += 1;
+            return true;
+        }
+        if self.many.is_empty() {
+            self.many.extend(self.few);
+        }
+        self.many.insert(item)
+    }
 }
 
 /// True for a valid branch label: `[A-Za-z0-9_.-]{1,64}`.
@@ -220,7 +254,7 @@ pub fn is_valid_label(s: &str) -> bool {
 }
 
 fn label_list(args: &str) -> Result<Vec<String>, ParseErrorKind> {
-    let mut seen = HashSet::new();
+    let mut seen = Seen::default();
     let mut labels = Vec::new();
     for item in list_items(args) {
         if !is_valid_label(item) {

@@ -134,6 +134,13 @@ fails! {
         ParseErrorKind::DuplicateReference { directive: IdDirective::Parents, id } if id == "p1",
     dependency_listed_twice: format!("{HEAD}-- migrate:depends-on d1 d1\n-- migrate:up\n") => 2,
         ParseErrorKind::DuplicateReference { directive: IdDirective::DependsOn, .. },
+    // Past the first eight items, duplicates are found another way.
+    parent_listed_twice_in_a_long_list: format!("{HEAD}-- migrate:parents p1 p2 p3 p4 p5 p6 p7 p8 p9 p2\n-- migrate:up\n") => 2,
+        ParseErrorKind::DuplicateReference { directive: IdDirective::Parents, id } if id == "p2",
+    late_duplicate_in_a_long_list: format!("{HEAD}-- migrate:depends-on d1 d2 d3 d4 d5 d6 d7 d8 d9 d10 d9\n-- migrate:up\n") => 2,
+        ParseErrorKind::DuplicateReference { directive: IdDirective::DependsOn, id } if id == "d9",
+    label_listed_twice_in_a_long_list: format!("{HEAD}-- migrate:labels a b c d e f g h i j a\n-- migrate:up\n") => 2,
+        ParseErrorKind::DuplicateLabel { label } if label == "a",
 }
 
 #[test]
@@ -459,4 +466,46 @@ fn the_mutation_seed_is_valid() {
     assert_eq!(r.depends_on.to_vec(), ids(&["dd44"]));
     assert_eq!((r.up_line, r.down_line), (10, Some(14)));
     assert!(r.up.contains("$$ SELECT 1; $$"));
+}
+
+#[test]
+fn a_long_list_of_distinct_ids_keeps_them_all_in_order() {
+    let ids: Vec<String> = (1..=12).map(|i| format!("p{i}")).collect();
+    let r = ok(format!(
+        "{HEAD}-- migrate:parents {}\n-- migrate:up\n",
+        ids.join(", ")
+    ));
+    let parsed: Vec<&str> = r.parents.iter().map(RevisionId::as_str).collect();
+    assert_eq!(parsed, ids);
+}
+
+/// What a directive line is, by its definition: blanks, `--`, blanks,
+/// `migrate:`, a name, then arguments.
+fn directive_by_definition(line: &str) -> Option<(&str, &str)> {
+    let rest = line
+        .trim_start()
+        .strip_prefix("--")?
+        .trim_start()
+        .strip_prefix("migrate:")?;
+    let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    Some((name, args.trim()))
+}
+
+proptest! {
+    #[test]
+    fn the_first_byte_shortcut_turns_away_no_directive(
+        blank in prop::sample::select(vec!["", " ", "\t", "\u{b}", "\u{c}", "\r", "\u{85}", "\u{a0}", "\u{3000}", "x", "-"]),
+        rest in prop_oneof![
+            Just("-- migrate:up".to_owned()),
+            Just("--migrate:revision a1".to_owned()),
+            Just("\u{a0}-- migrate:down".to_owned()),
+            "[-a-z: \t]{0,16}",
+        ],
+    ) {
+        let line = format!("{blank}{rest}");
+        prop_assert_eq!(
+            crate::revision::directive::directive(&line),
+            directive_by_definition(&line)
+        );
+    }
 }
