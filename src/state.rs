@@ -4,7 +4,7 @@
 //!
 //! Pure: no file, env, clock or database access; the driver reads the rows.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -161,73 +161,66 @@ fn parent_list(parents: &[String]) -> String {
 ///
 /// Runs on every start of every replica, so it works on graph positions,
 /// not ids: one lookup per row, then flags. A row the graph knows is found
-/// by position; a row it does not know (rare) by id. Should two rows share
-/// an id, the later one counts.
+/// by position; a row it does not know (rare) by id.
 pub fn analyse(graph: &Graph, rows: &[AppliedRow]) -> AppliedState {
     let rows = Rows::index(graph, rows);
     let mut issues = Vec::new();
     // What some live row needs: such a row is not an applied head.
     let mut named = vec![false; graph.len()];
-    let mut named_unknown: Vec<&str> = Vec::new();
-    for (i, row) in rows.known() {
+    let mut named_unknown: BTreeSet<&str> = BTreeSet::new();
+    for (at, row) in rows.all() {
         if row.dirty {
             issues.push(StateIssue::Dirty {
                 revision: row.revision.to_string(),
             });
             continue;
         }
-        let revision = &graph.revisions()[i];
-        drift(row, revision, &mut issues);
-        let needs = graph.need_indices(i);
-        let missing: Vec<String> = needs
-            .iter()
-            .filter(|&&n| !rows.live[n])
-            .map(|&n| graph.id_at(n).to_string())
-            .collect();
-        not_closed(row, missing, &mut issues);
-        needs.iter().for_each(|&n| named[n] = true);
-    }
-    for row in &rows.unknown {
-        if row.dirty {
-            issues.push(StateIssue::Dirty {
-                revision: row.revision.to_string(),
-            });
-            continue;
-        }
-        issues.push(StateIssue::Unknown {
-            revision: row.revision.to_string(),
-        });
-        let missing = row
-            .parents()
-            .filter(|p| !rows.is_live(graph, p))
-            .map(str::to_owned)
-            .collect();
-        not_closed(row, missing, &mut issues);
-        for parent in row.parents() {
-            match graph.index_of(parent) {
-                Some(n) => named[n] = true,
-                None => named_unknown.push(parent),
+        let missing = match at {
+            Some(i) => {
+                drift(row, &graph.revisions()[i], &mut issues);
+                let needs = graph.need_indices(i);
+                needs.iter().for_each(|&n| named[n] = true);
+                needs
+                    .iter()
+                    .filter(|&&n| !rows.live_at(n))
+                    .map(|&n| graph.id_at(n).to_string())
+                    .collect()
             }
-        }
+            None => {
+                issues.push(StateIssue::Unknown {
+                    revision: row.revision.to_string(),
+                });
+                for parent in row.parents() {
+                    match graph.index_of(parent) {
+                        Some(n) => named[n] = true,
+                        None => _ = named_unknown.insert(parent),
+                    }
+                }
+                row.parents()
+                    .filter(|p| !rows.is_live(graph, p))
+                    .map(str::to_owned)
+                    .collect()
+            }
+        };
+        not_closed(row, missing, &mut issues);
     }
     // Stable: a revision's own issues keep the order they were found in.
     issues.sort_by(|a, b| a.revision().cmp(b.revision()));
-    named_unknown.sort_unstable();
     let mut current: Vec<String> = (0..graph.len())
-        .filter(|&i| rows.live[i] && !named[i])
+        .filter(|&i| rows.live_at(i) && !named[i])
         .map(|i| graph.id_at(i).to_string())
         .chain(
-            rows.live_unknown
+            rows.unknown
                 .iter()
-                .filter(|id| named_unknown.binary_search(id).is_err())
-                .map(|id| (*id).to_owned()),
+                .filter(|(id, row)| !row.dirty && !named_unknown.contains(*id))
+                .map(|(id, _)| (*id).to_owned()),
         )
         .collect();
     current.sort_unstable();
     AppliedState {
         // Positions are in id order, so this is a sorted bulk build.
         applied: (0..graph.len())
-            .filter(|&i| rows.live[i])
+            .filter(|&i| rows.live_at(i))
             .map(|i| graph.id_at(i).clone())
             .collect(),
         current,
@@ -235,59 +228,43 @@ pub fn analyse(graph: &Graph, rows: &[AppliedRow]) -> AppliedState {
     }
 }
 
-/// The rows of one version table, placed against the graph.
+/// The rows of one version table, placed against the graph. Should two
+/// rows share an id, the later one counts.
 struct Rows<'a> {
     /// The row of each graph position, if any.
     at: Vec<Option<&'a AppliedRow>>,
-    /// Per graph position: a row that is not dirty.
-    live: Vec<bool>,
-    /// Rows of ids the graph does not know, sorted by id.
-    unknown: Vec<&'a AppliedRow>,
-    /// Their ids when not dirty, sorted.
-    live_unknown: Vec<&'a str>,
+    /// Rows of ids the graph does not know (rare).
+    unknown: BTreeMap<&'a str, &'a AppliedRow>,
 }
 
 impl<'a> Rows<'a> {
     fn index(graph: &Graph, rows: &'a [AppliedRow]) -> Self {
         let mut at = vec![None; graph.len()];
-        let mut unknown = Vec::new();
+        let mut unknown = BTreeMap::new();
         for row in rows {
             match graph.index_of(&row.revision) {
                 Some(i) => at[i] = Some(row),
-                None => unknown.push(row),
+                None => _ = unknown.insert(&*row.revision, row),
             }
         }
-        // Stable, then the last of equal ids kept, as for known rows.
-        unknown.sort_by(|a: &&AppliedRow, b| a.revision.cmp(&b.revision));
-        unknown.reverse();
-        unknown.dedup_by(|a, b| a.revision == b.revision);
-        unknown.reverse();
-        let live = at.iter().map(|r| r.is_some_and(|r| !r.dirty)).collect();
-        let live_unknown = unknown
-            .iter()
-            .filter(|r| !r.dirty)
-            .map(|r| &*r.revision)
-            .collect();
-        Rows {
-            at,
-            live,
-            unknown,
-            live_unknown,
-        }
+        Rows { at, unknown }
     }
 
-    /// The known rows, in id order, with their graph positions.
-    fn known(&self) -> impl Iterator<Item = (usize, &'a AppliedRow)> + '_ {
-        self.at
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| r.map(|r| (i, r)))
+    /// Every row with its graph position, if known.
+    fn all(&self) -> impl Iterator<Item = (Option<usize>, &'a AppliedRow)> + '_ {
+        let known = (self.at.iter().enumerate()).filter_map(|(i, r)| r.map(|r| (Some(i), r)));
+        known.chain(self.unknown.values().map(|r| (None, *r)))
+    }
+
+    /// Position `i` has a row that is not dirty.
+    fn live_at(&self, i: usize) -> bool {
+        self.at[i].is_some_and(|r| !r.dirty)
     }
 
     fn is_live(&self, graph: &Graph, id: &str) -> bool {
         match graph.index_of(id) {
-            Some(i) => self.live[i],
-            None => self.live_unknown.binary_search(&id).is_ok(),
+            Some(i) => self.live_at(i),
+            None => self.unknown.get(id).is_some_and(|r| !r.dirty),
         }
     }
 }

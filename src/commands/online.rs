@@ -213,9 +213,7 @@ pub(crate) async fn session<T>(
     body: impl AsyncFnOnce(&mut AnyDriver) -> T,
 ) -> T {
     let out = body(&mut conn).await;
-    if let Err(e) = conn.close().await {
-        tracing::debug!("closing the connection failed: {e}");
-    }
+    close_all(vec![conn]).await;
     out
 }
 

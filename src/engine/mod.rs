@@ -272,14 +272,9 @@ async fn up_planned<D: Driver>(
     dry_run: bool,
     insp: Inspection,
 ) -> Result<Report, Failure> {
-    let mut report = Report::default();
-    gate(&insp.state, job, &mut report)?;
-    let resolved = target
-        .resolve(job.graph, &insp.state.applied)
-        .map_err(|e| ctx(e, job))?;
+    let (mut report, resolved) = begin(job, target, &insp)?;
     let plan = plan::up(job.graph, &insp.state.applied, &resolved);
     report.planned.clone_from(&plan.steps);
-    report.current.clone_from(&insp.state.current);
     if plan.is_empty() {
         report.note = Some("nothing to apply".to_owned());
         return Ok(report);
@@ -298,14 +293,9 @@ async fn down_planned<D: Driver>(
     dry_run: bool,
     insp: Inspection,
 ) -> Result<Report, Failure> {
-    let mut report = Report::default();
-    gate(&insp.state, job, &mut report)?;
-    let resolved = target
-        .resolve(job.graph, &insp.state.applied)
-        .map_err(|e| ctx(e, job))?;
+    let (mut report, resolved) = begin(job, target, &insp)?;
     let plan = plan::down(job.graph, &insp.state.applied, &resolved).map_err(|e| ctx(e, job))?;
     report.planned.clone_from(&plan.steps);
-    report.current.clone_from(&insp.state.current);
     if plan.is_empty() {
         report.note = Some(match &resolved {
             Resolved::Base => "nothing is applied; nothing to revert".to_owned(),
@@ -320,6 +310,18 @@ async fn down_planned<D: Driver>(
         return Ok(report);
     }
     run_plan(d, job, &plan, &insp.state, report).await
+}
+
+/// What `up` and `down` start with: the state gated, the applied heads
+/// reported, the target resolved against what is applied.
+fn begin(job: &Job<'_>, target: &Target, insp: &Inspection) -> anyhow::Result<(Report, Resolved)> {
+    let mut report = Report::default();
+    gate(&insp.state, job, &mut report)?;
+    report.current.clone_from(&insp.state.current);
+    let resolved = target
+        .resolve(job.graph, &insp.state.applied)
+        .map_err(|e| at_db(e, job))?;
+    Ok((report, resolved))
 }
 
 /// Stops the run on state that must be resolved first; turns the rest into warnings.
@@ -367,5 +369,10 @@ pub fn capped(mut lines: Vec<String>, db: &str) -> Vec<String> {
 const MAX_LISTED: usize = 10;
 
 fn ctx<E: Into<anyhow::Error>>(e: E, job: &Job<'_>) -> Failure {
-    Failure::from(e.into().context(format!("database `{}`", job.db)))
+    Failure::from(at_db(e, job))
+}
+
+/// `e`, naming the database it happened on.
+fn at_db<E: Into<anyhow::Error>>(e: E, job: &Job<'_>) -> anyhow::Error {
+    e.into().context(format!("database `{}`", job.db))
 }

@@ -14,14 +14,23 @@ use super::{Created, RevisionId};
 /// as dbmate allows) are accepted, so an indented or squashed `down` marker
 /// can never be mistaken for SQL and run as part of `up`.
 pub(super) fn directive(line: &str) -> Option<(&str, &str)> {
-    // Most lines of a body are SQL: turned away on their first byte.
-    if let Some(&first) = line.as_bytes().first()
-        && first.is_ascii()
-        && first != b'-'
-        && !char::from(first).is_whitespace()
-    {
+    if cannot_be_directive(line) {
         return None;
     }
+    split_directive(line)
+}
+
+/// Most lines of a body are SQL: turned away on their first byte, without
+/// decoding the line (a directive starts with a blank or `-`).
+pub(super) fn cannot_be_directive(line: &str) -> bool {
+    line.as_bytes().first().is_some_and(|&first| {
+        first.is_ascii() && first != b'-' && !char::from(first).is_whitespace()
+    })
+}
+
+/// [`directive`] by its definition: blanks, `--`, blanks, `migrate:`, the
+/// name, then its arguments.
+pub(super) fn split_directive(line: &str) -> Option<(&str, &str)> {
     let rest = line
         .trim_start()
         .strip_prefix("--")?

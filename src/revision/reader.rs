@@ -43,22 +43,23 @@ impl Reader {
         let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
             return File::open(path);
         };
-        if self.folder.as_ref().is_none_or(|(open, _)| open != folder) {
-            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-            let at = if folder.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                folder
-            };
-            self.folder = match rustix::fs::open(at, flags, Mode::empty()) {
-                Ok(fd) => Some((folder.to_owned(), fd)),
-                // The plain open gives the error the user should see.
-                Err(_) => return File::open(path),
-            };
-        }
-        let Some((_, dir)) = &self.folder else {
-            return File::open(path);
+        let open = match self.folder.take() {
+            Some((open, dir)) if open == folder => (open, dir),
+            _ => {
+                let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+                let at = if folder.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    folder
+                };
+                match rustix::fs::open(at, flags, Mode::empty()) {
+                    Ok(dir) => (folder.to_owned(), dir),
+                    // The plain open gives the error the user should see.
+                    Err(_) => return File::open(path),
+                }
+            }
         };
+        let (_, dir) = self.folder.insert(open);
         let fd = rustix::fs::openat(dir, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
         Ok(File::from(fd))
     }

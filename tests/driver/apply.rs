@@ -4,12 +4,8 @@ use std::time::Duration;
 
 use migrate::driver::{ApplyOptions, Dialect, Driver};
 
+use super::NO_LIMITS;
 use crate::harness::{rev, row};
-
-const NO_LIMITS: ApplyOptions = ApplyOptions {
-    lock_timeout: None,
-    statement_timeout: None,
-};
 
 driver_test!(apply_then_revert_round_trip, |db| {
     let mut d = db.connect().await;

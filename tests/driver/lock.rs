@@ -2,10 +2,11 @@
 
 use std::time::{Duration, Instant};
 
-use migrate::driver::{ApplyOptions, Dialect, Driver, DriverError};
+use migrate::driver::{Dialect, Driver, DriverError};
 use sqlx::Connection;
 
-use crate::harness::{TestDb, rev, row};
+use super::apply_one;
+use crate::harness::TestDb;
 
 driver_test!(a_second_connection_times_out_then_gets_it, |db| {
     let mut first = db.connect().await;
@@ -79,13 +80,7 @@ driver_test!(lock_and_read_takes_the_lock_and_reads_the_table, |db| {
         other.lock(Duration::ZERO).await,
         Err(DriverError::LockTimeout { .. })
     ));
-    d.ensure_version_table().await.unwrap();
-    let a = rev("a1", "SELECT 1;", None);
-    let limits = ApplyOptions {
-        lock_timeout: None,
-        statement_timeout: None,
-    };
-    d.apply(&a, &a.sql, &row(&a), &limits).await.unwrap();
+    apply_one(&mut d).await;
     d.unlock().await.unwrap();
 
     let rows = d
@@ -105,13 +100,7 @@ driver_test!(lock_and_read_takes_the_lock_and_reads_the_table, |db| {
 
 driver_test!(lock_and_read_waits_for_a_held_lock_then_reads, |db| {
     let mut holder = db.connect().await;
-    holder.ensure_version_table().await.unwrap();
-    let a = rev("a1", "SELECT 1;", None);
-    let limits = ApplyOptions {
-        lock_timeout: None,
-        statement_timeout: None,
-    };
-    holder.apply(&a, &a.sql, &row(&a), &limits).await.unwrap();
+    apply_one(&mut holder).await;
     holder.lock(Duration::ZERO).await.unwrap();
 
     let mut d = db.connect().await;
