@@ -2,7 +2,7 @@
 """Writes the benchmark histories: one revision graph, written out for every tool.
 
 For a history of N revisions this writes, under OUT:
-  migrate/<db>/<id>_<slug>.sql        migrate format (SPEC section 2)
+  migrate/<db>/<id>_<slug>.sql        migrate format (docs/reference.md, "Revision files")
   alembic/<db>/versions/<id>_<slug>.py Alembic revision files (op.execute per statement)
   alembic/<db>/alembic.ini, env.py     a minimal Alembic environment, URL from $BENCH_URL
   sqlx/<db>/<version>_<slug>.sql       sqlx-cli simple migrations (linear histories only)

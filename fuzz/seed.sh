@@ -36,7 +36,7 @@ DROP INDEX ix;
 SQL
 printf -- '-- migrate:revision no_down\n-- migrate:up\nSELECT 1 -- no final semicolon' > "$rev/no_down.sql"
 
-# Configs: the repository's, and every key SPEC §1 allows.
+# Configs: the repository's, and every key docs/reference.md, "Configuration" allows.
 cp "$repo/migrate.toml" "$cfg/repo.toml"
 cat > "$cfg/full.toml" <<'TOML'
 [settings]

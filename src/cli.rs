@@ -16,7 +16,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 #[command(
     after_help = "Examples:\n  migrate up --all\n  migrate new core -m \"add positions.notes\"\n  migrate check --all\n  migrate up --all --strict --wait 60s -- uvicorn app.main:app"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
     #[command(subcommand)]
@@ -25,7 +25,7 @@ pub struct Cli {
 
 /// Flags accepted by every command.
 #[derive(Debug, Args)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// Path to migrate.toml (default: ./migrate.toml or the nearest one in a parent folder)
     #[arg(
         short = 'c',
@@ -53,20 +53,20 @@ pub struct GlobalArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GraphFormat {
+pub(crate) enum GraphFormat {
     Ascii,
     Dot,
     Mermaid,
@@ -74,7 +74,7 @@ pub enum GraphFormat {
 
 /// Which databases a command acts on.
 #[derive(Debug, Clone, Args)]
-pub struct DbSelection {
+pub(crate) struct DbSelection {
     /// Databases to act on, as named in migrate.toml
     #[arg(
         value_name = "DB",
@@ -88,7 +88,7 @@ pub struct DbSelection {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Write migrate.toml and the migrations folders
     #[command(after_help = "Example:\n  migrate init --database core --database ai")]
     Init(InitArgs),
@@ -159,14 +159,14 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Database to create (repeatable; default: core)
     #[arg(long = "database", value_name = "NAME")]
     pub databases: Vec<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct NewArgs {
+pub(crate) struct NewArgs {
     /// Database the revision belongs to
     pub db: String,
     /// One-line message describing the change
@@ -190,7 +190,7 @@ pub struct NewArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct MergeArgs {
+pub(crate) struct MergeArgs {
     /// Database the revision belongs to
     pub db: String,
     /// Revisions to merge (default: every head)
@@ -205,7 +205,7 @@ pub struct MergeArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct UpArgs {
+pub(crate) struct UpArgs {
     #[command(flatten)]
     pub select: DbSelection,
     /// Target revision (head, heads, an id or prefix, ID+N, +N, LABEL@head, ...)
@@ -223,7 +223,7 @@ pub struct UpArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct DownArgs {
+pub(crate) struct DownArgs {
     /// Database to revert
     pub db: String,
     /// Revision that stays applied (its descendants are reverted); `base` reverts everything
@@ -238,7 +238,7 @@ pub struct DownArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct SelectArgs {
+pub(crate) struct SelectArgs {
     #[command(flatten)]
     pub select: DbSelection,
     /// How long to retry an unreachable database (default: settings.wait)
@@ -247,7 +247,7 @@ pub struct SelectArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct HeadsArgs {
+pub(crate) struct HeadsArgs {
     #[command(flatten)]
     pub select: DbSelection,
     /// Also show messages and files
@@ -256,7 +256,7 @@ pub struct HeadsArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct HistoryArgs {
+pub(crate) struct HistoryArgs {
     /// Database whose history to list
     pub db: String,
     /// Only revisions between A and B (`A:B`, either side optional)
@@ -271,7 +271,7 @@ pub struct HistoryArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// Database of the revision
     pub db: String,
     /// Revision to show (id, prefix, head, head-N, ...)
@@ -279,7 +279,7 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct GraphArgs {
+pub(crate) struct GraphArgs {
     /// Database whose graph to draw
     pub db: String,
     /// Drawing format
@@ -288,7 +288,7 @@ pub struct GraphArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     #[command(flatten)]
     pub select: DbSelection,
     /// Also connect: fail on pending revisions, changed checksums or unknown applied revisions
@@ -300,7 +300,7 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct StampArgs {
+pub(crate) struct StampArgs {
     /// Database to stamp
     pub db: String,
     /// Revisions to record as applied, with their ancestors
@@ -315,7 +315,7 @@ pub struct StampArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct SqlArgs {
+pub(crate) struct SqlArgs {
     /// Database whose SQL to print
     pub db: String,
     /// Assume this revision and its ancestors are applied (no connection needed)
@@ -328,7 +328,7 @@ pub struct SqlArgs {
 
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("action").required(true).args(["applied", "forget"]))]
-pub struct RepairArgs {
+pub(crate) struct RepairArgs {
     /// Database to repair
     pub db: String,
     /// Revision to repair
@@ -342,7 +342,7 @@ pub struct RepairArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// Shell to generate the script for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,

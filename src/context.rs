@@ -9,14 +9,14 @@ use anyhow::{Context as _, Result};
 
 use crate::cli::{DbSelection, GlobalArgs};
 use crate::config::{self, Config, DatabaseConfig, Env, ResolvedUrl};
-use crate::exit::Fail;
+use crate::exit::{Fail, Internal};
 use crate::graph::{Graph, and_ticked};
 use crate::par::map_threads;
 use crate::render::printer::Printer;
 use crate::revision::load::{LoadError, LoadedDir, load_dir, load_dirs};
 
 /// Everything decided from the command line and the process environment.
-pub struct Context {
+pub(crate) struct Context {
     pub printer: Printer,
     pub strict: bool,
     pub cwd: PathBuf,
@@ -24,7 +24,7 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(args: &GlobalArgs) -> Result<Self> {
+    pub(crate) fn new(args: &GlobalArgs) -> Result<Self> {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let cwd = std::env::current_dir().context("cannot read the current folder")?;
         Ok(Self {
@@ -36,7 +36,7 @@ impl Context {
     }
 
     /// Finds and reads `migrate.toml` and the `.env` beside it.
-    pub fn open_project(&self) -> Result<Project> {
+    pub(crate) fn open_project(&self) -> Result<Project> {
         // `MIGRATE_CONFIG` already reached `config_path` through clap's `env`.
         let path = config::find_config(self.config_path.as_deref(), None, &self.cwd)?;
         let config = config::load(&path)?;
@@ -50,7 +50,7 @@ impl Context {
 }
 
 /// An opened `migrate.toml` with its environment.
-pub struct Project {
+pub(crate) struct Project {
     pub config: Config,
     pub env: Env,
     pub cwd: PathBuf,
@@ -58,7 +58,7 @@ pub struct Project {
 
 impl Project {
     /// The configuration of database `name`, or an error with a suggestion.
-    pub fn database(&self, name: &str) -> Result<&DatabaseConfig> {
+    pub(crate) fn database(&self, name: &str) -> Result<&DatabaseConfig> {
         if let Some(db) = self.config.databases.get(name) {
             return Ok(db);
         }
@@ -76,7 +76,7 @@ impl Project {
 
     /// The selected database names: every one with `--all` (in `after`
     /// order), else the names given, checked against the config.
-    pub fn select(&self, sel: &DbSelection) -> Result<Vec<String>> {
+    pub(crate) fn select(&self, sel: &DbSelection) -> Result<Vec<String>> {
         if sel.all {
             let names: Vec<String> = self.config.databases.keys().cloned().collect();
             return Ok(self.config.order(&names).into_iter().flatten().collect());
@@ -92,18 +92,18 @@ impl Project {
     }
 
     /// Waves of databases that may run at once, in `after` order.
-    pub fn waves(&self, names: &[String]) -> Vec<Vec<String>> {
+    pub(crate) fn waves(&self, names: &[String]) -> Vec<Vec<String>> {
         self.config.order(names)
     }
 
     /// The revision files of a database, with every problem found.
-    pub fn files(&self, name: &str) -> Result<LoadedDir> {
+    pub(crate) fn files(&self, name: &str) -> Result<LoadedDir> {
         Ok(load_dir(&self.database(name)?.migrations, &self.config.dir))
     }
 
     /// The revision graph of a database; any malformed file or graph
     /// problem is a bad-input error listing every problem found.
-    pub fn graph(&self, name: &str) -> Result<Graph> {
+    pub(crate) fn graph(&self, name: &str) -> Result<Graph> {
         let files = self.files(name)?;
         if !files.errors.is_empty() {
             return Err(load_failure(name, &files.errors).into());
@@ -114,7 +114,7 @@ impl Project {
     /// The graphs of several databases, their folders read at once (by one
     /// set of threads, each folder once even when databases share it). The
     /// first problem, in the order of `names`, is the error.
-    pub fn graphs(&self, names: &[String]) -> Result<Vec<Graph>> {
+    pub(crate) fn graphs(&self, names: &[String]) -> Result<Vec<Graph>> {
         let mut by_folder: BTreeMap<&Path, Vec<&str>> = BTreeMap::new();
         for name in names {
             by_folder
@@ -126,27 +126,17 @@ impl Project {
         let loaded = load_dirs(&folders, &self.config.dir);
         let groups: Vec<&Vec<&str>> = by_folder.values().collect();
         let work: Vec<(&Vec<&str>, LoadedDir)> = groups.iter().copied().zip(loaded).collect();
-        let lost = |i: usize| -> Vec<(String, Result<Graph>)> {
-            groups[i]
-                .iter()
-                .map(|db| {
-                    let e =
-                        anyhow::anyhow!("database `{db}`: building its graph stopped unexpectedly");
-                    ((*db).to_owned(), Err(e))
-                })
-                .collect()
-        };
         let mut built: BTreeMap<String, Result<Graph>> =
-            map_threads(work, |(dbs, files)| build_shared(files, dbs), lost)
+            map_threads(work, |(dbs, files)| build_shared(files, dbs))
                 .into_iter()
                 .flatten()
                 .collect();
-        // Every name has its folder's entry (a lost thread gives an error).
+        // Every name has its folder's entry: a missing one is a bug.
         names
             .iter()
             .map(|n| {
                 built.remove(n).unwrap_or_else(|| {
-                    Err(anyhow::anyhow!("database `{n}`: its graph was not built"))
+                    Err(Internal::new(format!("the graph of database `{n}` was not built")).into())
                 })
             })
             .collect()
@@ -154,7 +144,7 @@ impl Project {
 
     /// Resolves the URL of a database; a fallback or default URL warns, or
     /// fails under `--strict`.
-    pub fn url(&self, name: &str, strict: bool, printer: &Printer) -> Result<ResolvedUrl> {
+    pub(crate) fn url(&self, name: &str, strict: bool, printer: &Printer) -> Result<ResolvedUrl> {
         let db = self.database(name)?;
         let resolved = config::resolve(db, &self.env, &self.config.dir, &self.cwd)?;
         if strict {
@@ -166,7 +156,7 @@ impl Project {
     }
 
     /// Shows `path` relative to the current folder when it is below it.
-    pub fn display_path(&self, path: &Path) -> String {
+    pub(crate) fn display_path(&self, path: &Path) -> String {
         path.strip_prefix(&self.cwd)
             .unwrap_or(path)
             .display()
@@ -212,7 +202,7 @@ fn build_graph(name: &str, revisions: Vec<crate::revision::Revision>) -> Result<
 }
 
 /// The error for a folder with malformed revision files, listing each one.
-pub fn load_failure(db: &str, errors: &[LoadError]) -> Fail {
+pub(crate) fn load_failure(db: &str, errors: &[LoadError]) -> Fail {
     let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
     let what = if errors.len() == 1 {
         "a revision file is malformed".to_owned()

@@ -1,4 +1,4 @@
-//! Exit codes, decided in one place (SPEC §5).
+//! Exit codes, decided in one place (the table is in README.md, "Exit codes").
 //!
 //! Every error a command returns is sorted into a [`Category`] by walking its
 //! chain for a typed error that knows its category; anything unknown is a
@@ -17,6 +17,9 @@ pub enum Category {
     BadInput = 2,
     /// A database could not be reached within `--wait`, or its lock not taken in time.
     Unavailable = 3,
+    /// A bug: a state the code never expects (a panic exits with the same
+    /// code, as Rust's runtime does).
+    Internal = 101,
 }
 
 impl Category {
@@ -41,14 +44,14 @@ impl From<Category> for ExitCode {
 /// Commands raise it for conditions they detect themselves; errors from the
 /// core and the drivers are mapped by [`category`].
 #[derive(Debug)]
-pub struct Fail {
+pub(crate) struct Fail {
     pub category: Category,
     pub message: String,
     pub hint: Option<String>,
 }
 
 impl Fail {
-    pub fn new(category: Category, message: impl Into<String>) -> Self {
+    pub(crate) fn new(category: Category, message: impl Into<String>) -> Self {
         Self {
             category,
             message: message.into(),
@@ -56,20 +59,16 @@ impl Fail {
         }
     }
 
-    pub fn bad_input(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_input(message: impl Into<String>) -> Self {
         Self::new(Category::BadInput, message)
     }
 
-    pub fn failed(message: impl Into<String>) -> Self {
+    pub(crate) fn failed(message: impl Into<String>) -> Self {
         Self::new(Category::Failed, message)
     }
 
-    pub fn unavailable(message: impl Into<String>) -> Self {
-        Self::new(Category::Unavailable, message)
-    }
-
     #[must_use]
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
@@ -83,21 +82,31 @@ impl fmt::Display for Fail {
 
 impl std::error::Error for Fail {}
 
-/// A run that already reported its own problems (e.g. `check`, `up --all`)
-/// and only needs to exit with this category.
+/// A state the code never expects: a bug, never bad input and never a
+/// silent success.
 #[derive(Debug)]
-pub struct Reported(pub Category);
+pub(crate) struct Internal(String);
 
-impl fmt::Display for Reported {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "exit {}", self.0.code())
+impl Internal {
+    pub(crate) fn new(what: impl Into<String>) -> Self {
+        Self(what.into())
     }
 }
 
-impl std::error::Error for Reported {}
+impl fmt::Display for Internal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "internal error: {}; this is a bug: please report it with the command you ran",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for Internal {}
 
 /// What the user can do next: the first hint in the error's chain.
-pub fn hint(err: &anyhow::Error) -> Option<String> {
+pub(crate) fn hint(err: &anyhow::Error) -> Option<String> {
     // A `Fail` given as context is not in `chain()` as itself.
     if let Some(hint) = err.downcast_ref::<Fail>().and_then(|f| f.hint.clone()) {
         return Some(hint);
@@ -113,7 +122,7 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
 }
 
 /// The exit category of an error: the first typed error in its chain decides.
-pub fn category(err: &anyhow::Error) -> Category {
+pub(crate) fn category(err: &anyhow::Error) -> Category {
     if let Some(f) = err.downcast_ref::<Fail>() {
         return f.category;
     }
@@ -137,8 +146,8 @@ fn category_of(cause: &(dyn std::error::Error + 'static)) -> Option<Category> {
     if let Some(f) = cause.downcast_ref::<Fail>() {
         return Some(f.category);
     }
-    if let Some(r) = cause.downcast_ref::<Reported>() {
-        return Some(r.0);
+    if cause.is::<Internal>() {
+        return Some(Category::Internal);
     }
     if cause.is::<ParseError>()
         || cause.is::<LoadError>()

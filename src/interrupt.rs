@@ -3,7 +3,7 @@
 //! The engine registers each revision while it runs. On a signal the whole
 //! run is dropped: connections close, so the server rolls back the open
 //! transaction and ends the session, which frees the advisory lock; a
-//! `transaction off` revision keeps its dirty row (SPEC §4). What was in
+//! `transaction off` revision keeps its dirty row (docs/reference.md, "The version table"). What was in
 //! flight is then reported, so the user knows which revision to look at.
 
 use std::collections::BTreeMap;
@@ -14,7 +14,7 @@ static IN_FLIGHT: Mutex<BTreeMap<String, InFlight>> = Mutex::new(BTreeMap::new()
 
 /// A revision that was running on a database.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InFlight {
+pub(crate) struct InFlight {
     pub revision: String,
     pub transactional: bool,
     /// `apply` or `revert`.
@@ -22,21 +22,21 @@ pub struct InFlight {
 }
 
 /// Records that `db` is running `revision`.
-pub fn begin(db: &str, flight: InFlight) {
+pub(crate) fn begin(db: &str, flight: InFlight) {
     if let Ok(mut map) = IN_FLIGHT.lock() {
         map.insert(db.to_owned(), flight);
     }
 }
 
 /// Records that `db` finished its revision (or stopped).
-pub fn end(db: &str) {
+pub(crate) fn end(db: &str) {
     if let Ok(mut map) = IN_FLIGHT.lock() {
         map.remove(db);
     }
 }
 
 /// What was running, sorted by database.
-pub fn in_flight() -> Vec<(String, InFlight)> {
+pub(crate) fn in_flight() -> Vec<(String, InFlight)> {
     IN_FLIGHT
         .lock()
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
@@ -44,7 +44,7 @@ pub fn in_flight() -> Vec<(String, InFlight)> {
 }
 
 /// Resolves with the signal's name when SIGINT or SIGTERM arrives.
-pub async fn signal() -> &'static str {
+pub(crate) async fn signal() -> &'static str {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -68,7 +68,7 @@ pub async fn signal() -> &'static str {
 
 /// The message for an interrupted run: which revisions were cut short and
 /// what state they are in.
-pub fn message(signal: &str) -> String {
+pub(crate) fn message(signal: &str) -> String {
     let flights = in_flight();
     if flights.is_empty() {
         return format!(

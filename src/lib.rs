@@ -1,22 +1,27 @@
 //! `migrate`: keeps the several databases of one application in step with
-//! their migration histories. See `README.md` for the user's view and
-//! `SPEC.md` for the contract.
+//! their migration histories. See `README.md` for the user's view,
+//! `docs/reference.md` for the rules the code follows and
+//! `docs/architecture.md` for how the code is laid out.
 
-pub mod cli;
-pub mod commands;
+pub(crate) mod cli;
+pub(crate) mod commands;
 pub mod config;
-pub mod context;
+pub(crate) mod context;
+pub(crate) mod dialect;
 pub mod driver;
-pub mod engine;
-pub mod exit;
-pub mod graph;
-pub mod interrupt;
-pub mod logging;
+pub(crate) mod engine;
+pub(crate) mod exit;
+pub(crate) mod graph;
+mod human;
+pub(crate) mod interrupt;
+pub(crate) mod logging;
+mod panics;
 mod par;
-pub mod plan;
-pub mod render;
+pub(crate) mod plan;
+pub(crate) mod render;
 pub mod revision;
-pub mod state;
+mod session;
+pub(crate) mod state;
 pub mod url;
 
 use std::ffi::OsString;
@@ -34,7 +39,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    install_panic_hook();
+    panics::install_hook();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -79,57 +84,15 @@ where
     }
 }
 
-/// Prints an error (what, causes, hint) and picks its exit code.
+/// Prints an error and picks its exit code.
 fn report_error(ctx: Option<&Context>, err: &anyhow::Error) -> ExitCode {
     let category = exit::category(err);
     if category == Category::Success {
         return ExitCode::SUCCESS; // a closed stdout pipe (`migrate history | head`) is not a failure
     }
-    let mut causes: Vec<String> = err.chain().skip(1).map(ToString::to_string).collect();
-    causes.dedup();
-    let hint = err
-        .chain()
-        .find_map(|c| c.downcast_ref::<Fail>().and_then(|f| f.hint.clone()));
-    let fallback;
-    let printer = match ctx {
-        Some(c) => &c.printer,
-        None => {
-            fallback = render::printer::Printer::plain();
-            &fallback
-        }
-    };
-    printer.error(&err.to_string(), &causes, hint.as_deref());
-    category.into()
-}
-
-/// A panic is a bug: say so in one line, without the payload (which could
-/// quote a URL), and exit 101 as Rust does.
-fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        let line = panic_line(info.location().map(|l| (l.file(), l.line())));
-        let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
-    }));
-}
-
-/// The one line a panic prints: where, never what (the payload could hold
-/// a URL or SQL with secrets).
-fn panic_line(location: Option<(&str, u32)>) -> String {
-    let place = location
-        .map(|(file, line)| format!(" at {file}:{line}"))
-        .unwrap_or_default();
-    format!(
-        "error: migrate hit an internal error{place}; this is a bug: please report it with the command you ran\n"
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_panic_prints_one_line_without_its_payload() {
-        let line = panic_line(Some(("src/engine.rs", 42)));
-        assert_eq!(line.lines().count(), 1);
-        assert!(line.contains("src/engine.rs:42") && line.contains("report"));
+    match ctx {
+        Some(c) => c.printer.failure(err),
+        None => render::printer::Printer::plain().failure(err),
     }
+    category.into()
 }

@@ -3,7 +3,7 @@
 
 use tracing_subscriber::EnvFilter;
 
-pub fn init(verbose: u8, quiet: bool, color: bool) {
+pub(crate) fn init(verbose: u8, quiet: bool, color: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "warn,sqlx=error",

@@ -5,13 +5,10 @@ use std::thread;
 
 /// Maps `f` over `items` on one scoped thread per item when there are
 /// several; a single item runs on the calling thread. An item whose thread
-/// cannot start runs here instead; one whose thread panicked gives
-/// `lost(its index)`, so no result is ever silently missing.
-pub(crate) fn map_threads<T, R>(
-    items: Vec<T>,
-    f: impl Fn(T) -> R + Sync,
-    lost: impl Fn(usize) -> R,
-) -> Vec<R>
+/// cannot start runs here instead. A panic in a thread goes on in the
+/// caller: it is a bug, reported once by the panic hook, and the run ends
+/// with the panic's exit code rather than a result quietly missing.
+pub(crate) fn map_threads<T, R>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R>
 where
     T: Send,
     R: Send,
@@ -33,18 +30,19 @@ where
                     .spawn_scoped(scope, move || take(slot).map(f))
             })
             .collect();
-        handles
-            .into_iter()
-            .zip(&slots)
-            .enumerate()
-            .map(|(i, (handle, slot))| {
-                let done = match handle {
-                    Ok(handle) => handle.join().ok().flatten(),
-                    Err(_) => take(slot).map(f),
-                };
-                done.unwrap_or_else(|| lost(i))
-            })
-            .collect()
+        let mut out = Vec::with_capacity(slots.len());
+        for (handle, slot) in handles.into_iter().zip(&slots) {
+            let done = match handle {
+                Ok(handle) => match handle.join() {
+                    Ok(done) => done,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                Err(_) => take(slot).map(f),
+            };
+            // Every slot is taken exactly once, by its thread or here.
+            out.extend(done);
+        }
+        out
     })
 }
 
@@ -56,21 +54,19 @@ mod tests {
     fn results_keep_the_order_of_the_items() {
         let items: Vec<u32> = (0..9).collect();
         assert_eq!(
-            map_threads(items, |i| i * 10, |_| 0),
+            map_threads(items, |i| i * 10),
             (0..9).map(|i| i * 10).collect::<Vec<_>>()
         );
     }
 
     #[test]
-    fn a_panicking_item_is_reported_as_lost_and_the_others_kept() {
-        let out = map_threads(
-            vec![1, 2, 3],
-            |i| {
+    fn a_panic_in_a_thread_goes_on_in_the_caller() {
+        let caught = std::panic::catch_unwind(|| {
+            map_threads(vec![1, 2, 3], |i| {
                 assert!(i != 2, "boom");
-                Some(i)
-            },
-            |_| None,
-        );
-        assert_eq!(out, [Some(1), None, Some(3)]);
+                i
+            })
+        });
+        assert!(caught.is_err());
     }
 }

@@ -1,4 +1,4 @@
-//! Plans (SPEC §3): which revisions `up`, `down` and `stamp` touch, in the
+//! Plans (docs/reference.md, "The graph"): which revisions `up`, `down` and `stamp` touch, in the
 //! order they run. `up`, `up --dry-run`, `sql`, `status` and `check --online`
 //! all use these same functions.
 //!
@@ -13,27 +13,27 @@ use crate::revision::RevisionId;
 
 /// Which way a plan moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
+pub(crate) enum Direction {
     Up,
     Down,
 }
 
 /// The revisions to apply (or revert, or record), in the order to do it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub direction: Direction,
     pub steps: Vec<RevisionId>,
 }
 
 impl Plan {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.steps.is_empty()
     }
 }
 
 /// Why `down` cannot go ahead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PlanError {
+pub(crate) enum PlanError {
     #[error(
         "revision `{revision}` is not applied, so there is nothing to revert down to; `migrate current` shows what is applied"
     )]
@@ -55,7 +55,7 @@ pub enum PlanError {
 
 /// `up --to T`: exactly T* minus `applied`, in apply order. `Base` applies
 /// nothing.
-pub fn up(graph: &Graph, applied: &BTreeSet<RevisionId>, target: &Resolved) -> Plan {
+pub(crate) fn up(graph: &Graph, applied: &BTreeSet<RevisionId>, target: &Resolved) -> Plan {
     let wanted = match target {
         Resolved::Base => BTreeSet::new(),
         Resolved::Revisions(ids) => graph.closure(ids),
@@ -65,7 +65,7 @@ pub fn up(graph: &Graph, applied: &BTreeSet<RevisionId>, target: &Resolved) -> P
 
 /// `stamp T...`: the union of the T* minus `applied`, in apply order (the
 /// rows to add; nothing runs).
-pub fn stamp(graph: &Graph, applied: &BTreeSet<RevisionId>, targets: &[RevisionId]) -> Plan {
+pub(crate) fn stamp(graph: &Graph, applied: &BTreeSet<RevisionId>, targets: &[RevisionId]) -> Plan {
     pending(graph, applied, &graph.closure(targets))
 }
 
@@ -89,7 +89,7 @@ fn pending(graph: &Graph, applied: &BTreeSet<RevisionId>, wanted: &BTreeSet<Revi
 /// `NotApplied` when a target revision is not applied; `Irreversible`,
 /// naming every revision without a `down` section among the steps, before
 /// anything is reverted.
-pub fn down(
+pub(crate) fn down(
     graph: &Graph,
     applied: &BTreeSet<RevisionId>,
     target: &Resolved,

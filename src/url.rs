@@ -1,4 +1,4 @@
-//! Database URLs (SPEC §1): every accepted spelling, the URL handed to sqlx,
+//! Database URLs (docs/reference.md, "Configuration"): every accepted spelling, the URL handed to sqlx,
 //! and the redacted form, which is the only way a URL is ever shown.
 //!
 //! Pure: no file, env or database access, except [`DbUrl::check_sqlite_folder`].
@@ -13,37 +13,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Serialize, Serializer};
 
-/// Which database engine a URL points at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum DriverKind {
-    Postgres,
-    Sqlite,
-    Mysql,
-}
-
-impl DriverKind {
-    /// The engine's name as users write it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Postgres => "PostgreSQL",
-            Self::Sqlite => "SQLite",
-            Self::Mysql => "MySQL",
-        }
-    }
-}
-
-impl fmt::Display for DriverKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+pub use crate::dialect::Dialect;
 
 /// What a URL connects to, normalised so that two spellings of the same
 /// database compare equal (`postgresql+asyncpg://h/db` and `postgres://h:5432/db`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ConnectionTarget {
     Server {
-        kind: DriverKind,
+        kind: Dialect,
         /// Lower-cased host, or the socket folder.
         host: String,
         port: u16,
@@ -59,7 +36,7 @@ pub enum ConnectionTarget {
 /// `Debug`, and [`DbUrl::redacted`] for messages.
 #[derive(Clone)]
 pub struct DbUrl {
-    kind: DriverKind,
+    kind: Dialect,
     connect: String,
     redacted: RedactedUrl,
     target: ConnectionTarget,
@@ -115,7 +92,7 @@ pub enum UrlError {
     )]
     UnknownScheme { scheme: String },
     #[error("malformed {kind} URL: {reason}")]
-    Malformed { kind: DriverKind, reason: String },
+    Malformed { kind: Dialect, reason: String },
     #[error("{}", port_message(port.as_deref()))]
     PortOutOfRange { port: Option<String> },
     #[error(
@@ -123,7 +100,7 @@ pub enum UrlError {
          as `?host=/path`)"
     )]
     MissingHost {
-        kind: DriverKind,
+        kind: Dialect,
         example: &'static str,
     },
     #[error(
@@ -159,7 +136,7 @@ fn port_message(port: Option<&str>) -> String {
 impl DbUrl {
     /// Parses any accepted URL form. A relative SQLite path is made absolute
     /// against `relative_base` (the config folder for `default_url`, the
-    /// current folder for a URL from the environment: SPEC §1).
+    /// current folder for a URL from the environment: docs/reference.md, "Configuration").
     ///
     /// # Errors
     /// A [`UrlError`] that never contains the password.
@@ -172,8 +149,8 @@ impl DbUrl {
             None => (lower.as_str(), None),
         };
         let parts = match base {
-            "postgres" | "postgresql" => server::parse(DriverKind::Postgres, rest, driver)?,
-            "mysql" | "mariadb" => server::parse(DriverKind::Mysql, rest, driver)?,
+            "postgres" | "postgresql" => server::parse(Dialect::Postgres, rest, driver, scheme)?,
+            "mysql" | "mariadb" => server::parse(Dialect::Mysql, rest, driver, scheme)?,
             "sqlite" => sqlite::parse(rest, driver.is_some(), &lower, relative_base)?,
             _ => return Err(UrlError::UnknownScheme { scheme: lower }),
         };
@@ -193,7 +170,7 @@ impl DbUrl {
         })
     }
 
-    pub fn kind(&self) -> DriverKind {
+    pub fn kind(&self) -> Dialect {
         self.kind
     }
 
@@ -279,7 +256,7 @@ impl fmt::Debug for DbUrl {
 
 /// What a scheme-specific parser hands back to [`DbUrl::parse`].
 struct Parts {
-    kind: DriverKind,
+    kind: Dialect,
     connect: String,
     redacted: String,
     target: ConnectionTarget,
@@ -302,7 +279,7 @@ fn split_scheme(raw: &str) -> Result<(&str, &str), UrlError> {
 }
 
 /// Decodes `%XX` escapes; a `%` not followed by two hex digits stays as is.
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

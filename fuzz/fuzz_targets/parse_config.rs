@@ -1,4 +1,4 @@
-//! Fuzz target: any text -> `migrate::config::parse` (SPEC §1).
+//! Fuzz target: any text -> `migrate::config::parse` (docs/reference.md, "Configuration").
 //!
 //! Never panics; an error names the file; a config that parses orders its
 //! databases into `after` waves holding each database exactly once.

@@ -1,4 +1,4 @@
-//! Fuzz target: any bytes -> `migrate::revision::parse` (SPEC §2).
+//! Fuzz target: any bytes -> `migrate::revision::parse` (docs/reference.md, "Revision files").
 //!
 //! Never panics; and when the bytes parse, the canonical file that `new`
 //! would write for the same fields (`format_new`) parses back to the same

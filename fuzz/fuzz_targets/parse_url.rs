@@ -1,4 +1,4 @@
-//! Fuzz target: any text -> `migrate::url::DbUrl::parse` (SPEC §1).
+//! Fuzz target: any text -> `migrate::url::DbUrl::parse` (docs/reference.md, "Configuration").
 //!
 //! Never panics, and a password never shows:
 //! - when a URL with a password parses, `scrub` leaves no copy of it in any

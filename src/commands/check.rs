@@ -8,13 +8,12 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::cli::CheckArgs;
-use crate::commands::online;
-use crate::commands::status::{look, prepare_read};
 use crate::context::{Context, Project};
 use crate::exit::Category;
 use crate::graph::Graph;
 use crate::graph::and_ticked;
-use crate::state::StateIssue;
+use crate::session::{self, look, prepare_read};
+use crate::state::{self, StateIssue};
 
 #[derive(Serialize, Default)]
 struct CheckDoc {
@@ -50,11 +49,11 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &CheckArgs) -> R
     ctx.printer.json(&docs);
     ctx.printer.text(&summary(&docs));
     for (name, doc) in &docs {
-        for e in crate::engine::capped(doc.errors.clone(), name) {
+        for e in crate::human::capped(doc.errors.clone(), name) {
             ctx.printer
                 .error(&format!("database `{name}`: {e}"), &[], None);
         }
-        for w in crate::engine::capped(doc.warnings.clone(), name) {
+        for w in crate::human::capped(doc.warnings.clone(), name) {
             ctx.printer.warn(&format!("database `{name}`: {w}"));
         }
         if doc.heads.len() > 1 {
@@ -113,7 +112,7 @@ async fn check_online(
     args: &CheckArgs,
     docs: &mut BTreeMap<String, CheckDoc>,
 ) -> Result<Category> {
-    let (prepared, pending) = prepare_read(ctx, project, names, online::wait(project, args.wait))?;
+    let (prepared, pending) = prepare_read(ctx, project, names, session::wait(project, args.wait))?;
     let looked = look(&prepared, pending).await;
     let mut worst = Category::Success;
     for l in &looked {
@@ -138,12 +137,13 @@ async fn check_online(
                 l.db.name
             ));
         }
-        for issue in &insp.state.issues {
-            match issue {
-                StateIssue::ParentsChanged { .. } => doc.warnings.push(issue.render(&l.db.name)),
-                _ => doc.errors.push(issue.render(&l.db.name)),
-            }
-        }
+        let (warnings, errors): (Vec<&StateIssue>, Vec<&StateIssue>) = insp
+            .state
+            .issues
+            .iter()
+            .partition(|i| matches!(i, StateIssue::ParentsChanged { .. }));
+        doc.warnings.extend(state::sentences(warnings, &l.db.name));
+        doc.errors.extend(state::sentences(errors, &l.db.name));
         if !doc.errors.is_empty() {
             worst = worst.worst(Category::Failed);
         }

@@ -7,11 +7,12 @@ use crate::context::{Context, Project};
 use crate::exit::Category;
 use crate::graph::Graph;
 use crate::render::graph_node::GraphNode;
+use crate::render::marks::{Mark, marks};
 use crate::render::{graph_ascii, graph_dot, graph_mermaid};
 
 pub(crate) fn run(ctx: &Context, project: &Project, args: &GraphArgs) -> Result<Category> {
     let graph = project.graph(&args.db)?;
-    let nodes = nodes(&graph, &[]);
+    let nodes = nodes(&graph);
     let drawing = match args.format_graph {
         GraphFormat::Ascii => graph_ascii::draw(&nodes),
         GraphFormat::Dot => graph_dot::draw(&nodes),
@@ -22,26 +23,18 @@ pub(crate) fn run(ctx: &Context, project: &Project, args: &GraphArgs) -> Result<
 }
 
 /// The graph in history order (newest first), each node with its marks.
-pub(crate) fn nodes(graph: &Graph, applied: &[String]) -> Vec<GraphNode> {
-    let heads = graph.heads();
+pub(crate) fn nodes(graph: &Graph) -> Vec<GraphNode> {
     graph
         .history_order()
         .iter()
         .filter_map(|id| graph.get(id.as_str()))
         .map(|rev| {
-            let mut marks = Vec::new();
-            if heads.contains(&rev.id) {
-                marks.push("head".to_owned());
-            }
-            if graph.is_branch_point(rev.id.as_str()) {
-                marks.push("branchpoint".to_owned());
-            }
-            if graph.is_merge_point(rev.id.as_str()) {
-                marks.push("mergepoint".to_owned());
-            }
-            if applied.iter().any(|a| a == rev.id.as_str()) {
-                marks.push("applied".to_owned());
-            }
+            // A drawing shows where each line starts: `base` would be noise.
+            let mut marks: Vec<String> = marks(graph, rev, None)
+                .into_iter()
+                .filter(|m| *m != Mark::Base)
+                .map(|m| m.word().to_owned())
+                .collect();
             marks.extend(rev.labels.iter().map(|l| format!("label: {l}")));
             GraphNode {
                 id: rev.id.to_string(),

@@ -25,7 +25,7 @@ struct HeadDoc {
 
 pub(crate) fn run(ctx: &Context, project: &Project, args: &HeadsArgs) -> Result<Category> {
     let mut names = project.select(&args.select)?;
-    // Sorted, like every list in text output (SPEC §6).
+    // Sorted, like every list in text output (docs/reference.md, "Behaviour users rely on").
     names.sort();
     let mut docs = BTreeMap::new();
     let mut text = String::new();

@@ -8,12 +8,14 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::cli::HistoryArgs;
-use crate::commands::status::{look, prepare_read};
 use crate::context::{Context, Project};
-use crate::exit::{Category, Fail};
+use crate::exit::{Category, Fail, Internal};
 use crate::graph::Graph;
 use crate::graph::target::{Resolved, Target};
+use crate::render::marks::{Applied, Mark, marks};
 use crate::revision::{Revision, RevisionId};
+use crate::session::{look, prepare_read};
+use crate::state::AppliedState;
 
 #[derive(Serialize)]
 struct EntryDoc {
@@ -28,6 +30,8 @@ struct EntryDoc {
     merge_point: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     applied: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dirty: Option<bool>,
 }
 
 pub(crate) async fn run(ctx: &Context, project: &Project, args: &HistoryArgs) -> Result<Category> {
@@ -36,12 +40,12 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &HistoryArgs) ->
         Some(range) => range_set(&graph, range, &args.db)?,
         None => graph.revisions().iter().map(|r| r.id.clone()).collect(),
     };
-    let applied = if args.applied {
-        Some(applied_set(ctx, project, &args.db).await?)
+    let state = if args.applied {
+        Some(applied_state(ctx, project, &args.db).await?)
     } else {
         None
     };
-    let heads: BTreeSet<RevisionId> = graph.heads().into_iter().collect();
+    let applied = state.as_ref().map(Applied::new);
     let mut text = String::new();
     let mut docs = Vec::new();
     for id in graph
@@ -49,13 +53,21 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &HistoryArgs) ->
         .iter()
         .filter(|id| shown.contains(*id))
     {
-        let Some(rev) = graph.get(id.as_str()) else {
-            continue;
-        };
-        let is_applied = applied.as_ref().map(|a| a.contains(id.as_str()));
-        let marks = marks(&graph, rev, heads.contains(id), is_applied);
+        let rev = graph.get(id.as_str()).ok_or_else(|| {
+            Internal::new(format!(
+                "revision `{id}` is in the history order but not the graph"
+            ))
+        })?;
+        let marks = marks(&graph, rev, applied.as_ref());
+        let is = |m: Mark| marks.contains(&m);
+        // The line starts `<base> ->` already, as Alembic's does.
+        let words: Vec<&str> = marks
+            .iter()
+            .filter(|m| **m != Mark::Base)
+            .map(|m| m.word())
+            .collect();
         if args.verbose {
-            verbose_entry(&mut text, rev, &marks);
+            verbose_entry(&mut text, rev, &words);
         } else {
             let parents = if rev.parents.is_empty() {
                 "<base>".to_owned()
@@ -63,7 +75,7 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &HistoryArgs) ->
                 join(&rev.parents)
             };
             // Alembic's layout: each mark in its own parentheses, so `(head)` greps.
-            let marks: String = marks.iter().map(|m| format!(" ({m})")).collect();
+            let marks: String = words.iter().map(|m| format!(" ({m})")).collect();
             let _ = writeln!(text, "{parents} -> {}{marks}, {}", rev.id, rev.message);
         }
         docs.push(EntryDoc {
@@ -73,32 +85,16 @@ pub(crate) async fn run(ctx: &Context, project: &Project, args: &HistoryArgs) ->
             message: rev.message.clone(),
             created: rev.created.as_ref().map(|c| c.text.to_string()),
             file: rev.path.display().to_string(),
-            head: heads.contains(id),
-            branch_point: graph.is_branch_point(id.as_str()),
-            merge_point: graph.is_merge_point(id.as_str()),
-            applied: is_applied,
+            head: is(Mark::Head),
+            branch_point: is(Mark::BranchPoint),
+            merge_point: is(Mark::MergePoint),
+            applied: applied.is_some().then(|| is(Mark::Applied)),
+            dirty: applied.is_some().then(|| is(Mark::Dirty)),
         });
     }
     ctx.printer.json(&BTreeMap::from([(args.db.clone(), docs)]));
     ctx.printer.text(&text);
     Ok(Category::Success)
-}
-
-fn marks(graph: &Graph, rev: &Revision, head: bool, applied: Option<bool>) -> Vec<&'static str> {
-    let mut marks = Vec::new();
-    if head {
-        marks.push("head");
-    }
-    if graph.is_branch_point(rev.id.as_str()) {
-        marks.push("branchpoint");
-    }
-    if graph.is_merge_point(rev.id.as_str()) {
-        marks.push("mergepoint");
-    }
-    if applied == Some(true) {
-        marks.push("applied");
-    }
-    marks
 }
 
 fn verbose_entry(text: &mut String, rev: &Revision, marks: &[&str]) {
@@ -163,18 +159,14 @@ fn resolve(graph: &Graph, side: &str, db: &str) -> Result<Option<Resolved>> {
     Ok(Some(resolved))
 }
 
-async fn applied_set(ctx: &Context, project: &Project, db: &str) -> Result<BTreeSet<String>> {
-    let (prepared, pending) =
+async fn applied_state(ctx: &Context, project: &Project, db: &str) -> Result<AppliedState> {
+    let (prepared, connecting) =
         prepare_read(ctx, project, &[db.to_owned()], project.config.settings.wait)?;
-    let mut looked = look(&prepared, pending).await;
+    let mut looked = look(&prepared, connecting).await;
     match looked.pop().map(|l| l.result) {
-        Some(Ok(insp)) => Ok(insp
-            .rows
-            .into_iter()
-            .map(|r| String::from(r.revision))
-            .collect()),
+        Some(Ok(insp)) => Ok(insp.state),
         Some(Err(e)) => Err(e),
-        None => Ok(BTreeSet::new()),
+        None => Err(Internal::new("`history --applied` looked at no database").into()),
     }
 }
 

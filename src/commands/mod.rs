@@ -8,7 +8,6 @@ mod history;
 mod init;
 mod man;
 mod new;
-mod online;
 mod show;
 mod sql;
 mod stamp;
@@ -23,7 +22,7 @@ use crate::exit::Category;
 
 /// Runs the command; `Ok` carries the exit category of a run that reported
 /// its own results (e.g. `check` finding two heads exits 1).
-pub async fn dispatch(cli: Cli, ctx: &Context) -> Result<Category> {
+pub(crate) async fn dispatch(cli: Cli, ctx: &Context) -> Result<Category> {
     match cli.command {
         Command::Init(args) => init::run(ctx, &args),
         Command::Completions(args) => completions::run(ctx, &args),

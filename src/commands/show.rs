@@ -7,18 +7,19 @@ use anyhow::Result;
 
 use crate::cli::ShowArgs;
 use crate::context::{Context, Project};
-use crate::exit::{Category, Fail};
+use crate::exit::{Category, Fail, Internal};
 use crate::graph::Graph;
 use crate::graph::and_ticked;
 use crate::graph::target::{Resolved, Target};
+use crate::render::marks::{Mark, marks};
 use crate::revision::{Revision, RevisionId, Sql, read_sql};
 
 pub(crate) fn run(ctx: &Context, project: &Project, args: &ShowArgs) -> Result<Category> {
     let graph = project.graph(&args.db)?;
     let id = resolve_one(&graph, &args.target, &BTreeSet::new(), &args.db)?;
-    let rev = graph
-        .get(id.as_str())
-        .ok_or_else(|| Fail::failed(format!("revision `{id}` vanished")))?;
+    let rev = graph.get(id.as_str()).ok_or_else(|| {
+        Internal::new(format!("revision `{id}` resolved but is not in the graph"))
+    })?;
     let sql = read_sql(rev, &project.config.dir).map_err(|e| {
         anyhow::Error::new(e).context(Fail::bad_input(format!("database `{}`", args.db)))
     })?;
@@ -42,7 +43,7 @@ pub(crate) fn resolve_one(
     {
         Resolved::Revisions(mut ids) if ids.len() == 1 => ids
             .pop()
-            .ok_or_else(|| Fail::failed(format!("`{input}` resolved to nothing")).into()),
+            .ok_or_else(|| Internal::new(format!("`{input}` resolved to nothing")).into()),
         Resolved::Revisions(ids) => Err(Fail::bad_input(format!(
             "database `{db}`: `{input}` names {} revisions ({}); name one",
             ids.len(),
@@ -58,19 +59,10 @@ pub(crate) fn resolve_one(
 
 fn describe(graph: &Graph, rev: &Revision, sql: &Sql) -> String {
     let mut s = String::new();
-    let mut marks = Vec::new();
-    if graph.heads().contains(&rev.id) {
-        marks.push("head");
-    }
-    if rev.parents.is_empty() {
-        marks.push("base");
-    }
-    if graph.is_branch_point(rev.id.as_str()) {
-        marks.push("branchpoint");
-    }
-    if graph.is_merge_point(rev.id.as_str()) {
-        marks.push("mergepoint");
-    }
+    let marks: Vec<&str> = marks(graph, rev, None)
+        .into_iter()
+        .map(Mark::word)
+        .collect();
     let marks = if marks.is_empty() {
         String::new()
     } else {

@@ -3,12 +3,12 @@
 use anyhow::Result;
 
 use crate::cli::{RepairArgs, StampArgs};
-use crate::commands::online::{self};
 use crate::context::{Context, Project};
 use crate::engine::{self, Job};
 use crate::exit::Category;
 use crate::graph::target::Target;
 use crate::render::progress::Progress;
+use crate::session;
 
 pub(crate) async fn run_stamp(
     ctx: &Context,
@@ -20,8 +20,8 @@ pub(crate) async fn run_stamp(
         .iter()
         .map(|t| t.parse::<Target>())
         .collect::<Result<Vec<_>, _>>()?;
-    let prepared = online::prepare(ctx, project, std::slice::from_ref(&args.db))?;
-    let settings = online::run_settings(ctx, project);
+    let prepared = session::prepare(ctx, project, std::slice::from_ref(&args.db))?;
+    let settings = session::run_settings(ctx, project);
     let progress = Progress::silent();
     for db in &prepared {
         let job = Job {
@@ -30,8 +30,8 @@ pub(crate) async fn run_stamp(
             settings: &settings,
             progress: &progress,
         };
-        let conn = db.connect(online::wait(project, args.wait), true).await?;
-        let report = online::session(conn, async |d| {
+        let conn = db.connect(session::wait(project, args.wait), true).await?;
+        let report = session::with_connection(conn, async |d| {
             engine::stamp(d, &job, &targets, args.purge).await
         })
         .await
@@ -76,8 +76,8 @@ pub(crate) async fn run_repair(
     project: &Project,
     args: &RepairArgs,
 ) -> Result<Category> {
-    let prepared = online::prepare(ctx, project, std::slice::from_ref(&args.db))?;
-    let settings = online::run_settings(ctx, project);
+    let prepared = session::prepare(ctx, project, std::slice::from_ref(&args.db))?;
+    let settings = session::run_settings(ctx, project);
     let progress = Progress::silent();
     for db in &prepared {
         let job = Job {
@@ -87,7 +87,7 @@ pub(crate) async fn run_repair(
             progress: &progress,
         };
         let conn = db.connect(project.config.settings.wait, true).await?;
-        let report = online::session(conn, async |d| {
+        let report = session::with_connection(conn, async |d| {
             engine::repair(d, &job, &args.revision, args.forget).await
         })
         .await

@@ -4,69 +4,15 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
-use futures_util::future::join_all;
 use serde::Serialize;
 
 use crate::cli::SelectArgs;
-use crate::commands::online::{self, Prepared};
 use crate::context::{Context, Project};
-use crate::engine::{self, Inspection};
+use crate::engine::Inspection;
 use crate::exit::{self, Category};
-use crate::graph::target::Resolved;
-use crate::plan;
 use crate::render::table;
-use crate::revision::RevisionId;
-use crate::state::StateIssue;
-
-/// One database, inspected (or the error that prevented it).
-pub(crate) struct Looked<'p> {
-    pub(crate) db: &'p Prepared,
-    pub(crate) result: Result<Inspection>,
-}
-
-impl Looked<'_> {
-    /// Revisions in the files that are not applied, in apply order.
-    pub(crate) fn pending(&self) -> Vec<RevisionId> {
-        let Ok(insp) = &self.result else {
-            return Vec::new();
-        };
-        let heads = Resolved::Revisions(self.db.graph.heads());
-        plan::up(&self.db.graph, &insp.state.applied, &heads).steps
-    }
-}
-
-/// Reads every database's state, over connections opened by
-/// [`prepare_read`] (in the same order); sorted by database name, so output
-/// is stable.
-pub(crate) async fn look(prepared: &[Prepared], pending: Vec<online::Pending>) -> Vec<Looked<'_>> {
-    let mut looked = join_all(prepared.iter().zip(pending).map(|(db, conn)| async move {
-        let result = match online::opened(conn).await {
-            Ok(opened) => {
-                online::session(opened.conn, async |d| match opened.snapshot {
-                    Some(snapshot) => Ok(snapshot.inspect(&db.graph)),
-                    None => engine::inspect(d, &db.name, &db.graph).await,
-                })
-                .await
-            }
-            Err(e) => Err(e),
-        };
-        Looked { db, result }
-    }))
-    .await;
-    looked.sort_by(|a, b| a.db.name.cmp(&b.db.name));
-    looked
-}
-
-/// Prepares the named databases and reads their state, read-only, while
-/// their files are read.
-pub(crate) fn prepare_read(
-    ctx: &Context,
-    project: &Project,
-    names: &[String],
-    wait: std::time::Duration,
-) -> Result<(Vec<Prepared>, Vec<online::Pending>)> {
-    online::prepare_connecting(ctx, project, names, wait, false, |_| online::Early::Read)
-}
+use crate::session::{self, Looked, look, prepare_read};
+use crate::state::{self, StateIssue};
 
 #[derive(Serialize)]
 struct StatusDoc {
@@ -86,7 +32,8 @@ pub(crate) async fn run_status(
     args: &SelectArgs,
 ) -> Result<Category> {
     let names = project.select(&args.select)?;
-    let (prepared, pending) = prepare_read(ctx, project, &names, online::wait(project, args.wait))?;
+    let (prepared, pending) =
+        prepare_read(ctx, project, &names, session::wait(project, args.wait))?;
     let looked = look(&prepared, pending).await;
     let mut worst = Category::Success;
     let mut docs = BTreeMap::new();
@@ -144,7 +91,8 @@ pub(crate) async fn run_current(
     args: &SelectArgs,
 ) -> Result<Category> {
     let names = project.select(&args.select)?;
-    let (prepared, pending) = prepare_read(ctx, project, &names, online::wait(project, args.wait))?;
+    let (prepared, pending) =
+        prepare_read(ctx, project, &names, session::wait(project, args.wait))?;
     let looked = look(&prepared, pending).await;
     let mut worst = Category::Success;
     let mut docs: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -185,7 +133,8 @@ pub(crate) async fn run_verify(
     args: &SelectArgs,
 ) -> Result<Category> {
     let names = project.select(&args.select)?;
-    let (prepared, pending) = prepare_read(ctx, project, &names, online::wait(project, args.wait))?;
+    let (prepared, pending) =
+        prepare_read(ctx, project, &names, session::wait(project, args.wait))?;
     let looked = look(&prepared, pending).await;
     let mut worst = Category::Success;
     let mut docs = BTreeMap::new();
@@ -303,19 +252,11 @@ fn state_of(l: &Looked<'_>, nothing_pending: bool) -> (String, Vec<String>) {
 fn report_errors(ctx: &Context, looked: &[Looked<'_>]) {
     for l in looked {
         match &l.result {
-            Err(e) => {
-                let causes: Vec<String> = e.chain().skip(1).map(ToString::to_string).collect();
-                ctx.printer
-                    .error(&e.to_string(), &causes, exit::hint(e).as_deref());
-            }
+            Err(e) => ctx.printer.failure(e),
             Ok(insp) => {
-                let lines = insp
-                    .state
-                    .issues
-                    .iter()
-                    .map(|i| format!("database `{}`: {}", l.db.name, i.render(&l.db.name)));
-                for line in engine::capped(lines.collect(), &l.db.name) {
-                    ctx.printer.warn(&line);
+                for line in state::sentences(&insp.state.issues, &l.db.name) {
+                    ctx.printer
+                        .warn(&format!("database `{}`: {line}", l.db.name));
                 }
             }
         }

@@ -6,20 +6,20 @@ use anyhow::Result;
 use futures_util::future::join_all;
 
 use crate::cli::{DownArgs, UpArgs};
-use crate::commands::online::{self, Early, Opened, Pending, Prepared};
 use crate::context::{Context, Project};
 use crate::driver::AnyDriver;
 use crate::engine::{self, Failure, Job, Outcome, Report};
-use crate::exit::{self, Category};
+use crate::exit::{self, Category, Internal};
 use crate::graph::target::Target;
 use crate::render::progress::Progress;
 use crate::render::run_report;
+use crate::session::{self, Connecting, Early, Opened, Prepared};
 
 pub(crate) async fn run_up(ctx: &Context, project: &Project, args: UpArgs) -> Result<Category> {
     let target: Target = args.to.as_deref().unwrap_or("head").parse()?;
     let names = project.select(&args.select)?;
-    let wait = online::wait(project, args.wait);
-    let settings = online::run_settings(ctx, project);
+    let wait = session::wait(project, args.wait);
+    let settings = session::run_settings(ctx, project);
     // The first wave takes its locks and reads its version tables while the
     // files are read; a database that comes `after` another waits its turn.
     let waves = project.waves(&names);
@@ -29,9 +29,10 @@ pub(crate) async fn run_up(ctx: &Context, project: &Project, args: UpArgs) -> Re
         (false, true) => Early::LockAndRead(settings.lock_timeout),
         (false, false) => Early::Connect,
     };
-    let (prepared, pending) =
-        online::prepare_connecting(ctx, project, &names, wait, !args.dry_run, early)?;
-    let mut pending: BTreeMap<String, Pending> = names.iter().cloned().zip(pending).collect();
+    let (prepared, connecting) =
+        session::prepare_connecting(ctx, project, &names, wait, !args.dry_run, early)?;
+    let mut connecting: BTreeMap<String, Connecting> =
+        names.iter().cloned().zip(connecting).collect();
     let progress = progress(ctx);
     let mut results: BTreeMap<String, Outcome> = BTreeMap::new();
     // Closed once everything is reported: a server process ending takes
@@ -50,7 +51,7 @@ pub(crate) async fn run_up(ctx: &Context, project: &Project, args: UpArgs) -> Re
                     progress: &progress,
                 };
                 let target = &target;
-                let conn = pending.remove(&db.name);
+                let conn = connecting.remove(&db.name);
                 async move {
                     if let Some(dep) = blocked {
                         return (db.name.clone(), Outcome::Skipped(dep), None);
@@ -65,7 +66,7 @@ pub(crate) async fn run_up(ctx: &Context, project: &Project, args: UpArgs) -> Re
         }
     }
     let category = report(ctx, &prepared, &results, args.dry_run);
-    online::close_all(open).await;
+    session::close_all(open).await;
     if category == Category::Success && !args.exec.is_empty() && !args.dry_run {
         return exec(&args.exec);
     }
@@ -78,8 +79,8 @@ pub(crate) async fn run_down(
     args: &DownArgs,
 ) -> Result<Category> {
     let target: Target = args.to.parse()?;
-    let prepared = online::prepare(ctx, project, std::slice::from_ref(&args.db))?;
-    let settings = online::run_settings(ctx, project);
+    let prepared = session::prepare(ctx, project, std::slice::from_ref(&args.db))?;
+    let settings = session::run_settings(ctx, project);
     let progress = progress(ctx);
     let mut results = BTreeMap::new();
     for db in &prepared {
@@ -89,10 +90,10 @@ pub(crate) async fn run_down(
             settings: &settings,
             progress: &progress,
         };
-        let wait = online::wait(project, args.wait);
+        let wait = session::wait(project, args.wait);
         let outcome = match db.connect(wait, true).await {
             Ok(conn) => {
-                online::session(conn, async |d| {
+                session::with_connection(conn, async |d| {
                     engine::down(d, &job, &target, args.dry_run).await
                 })
                 .await
@@ -109,16 +110,16 @@ pub(crate) async fn run_down(
 
 /// Runs `up` on one database; gives back its connection, still open.
 async fn up_one(
-    conn: Option<Pending>,
+    conn: Option<Connecting>,
     job: &Job<'_>,
     target: &Target,
     dry_run: bool,
 ) -> (Result<Report, Failure>, Option<AnyDriver>) {
     let Some(conn) = conn else {
-        let error = anyhow::anyhow!("database `{}`: no connection was opened", job.db);
+        let error = Internal::new(format!("database `{}`: no connection was opened", job.db));
         return (Err(error.into()), None);
     };
-    let Opened { mut conn, snapshot } = match online::opened(conn).await {
+    let Opened { mut conn, snapshot } = match conn.opened().await {
         Ok(opened) => opened,
         Err(error) => return (Err(error.into()), None),
     };
@@ -166,14 +167,7 @@ fn report(
             Outcome::Ran(Err(f)) => {
                 worst = worst.worst(exit::category(&f.error));
                 f.report.warnings.iter().for_each(|w| ctx.printer.warn(w));
-                let mut causes: Vec<String> =
-                    f.error.chain().skip(1).map(ToString::to_string).collect();
-                causes.dedup();
-                ctx.printer.error(
-                    &f.error.to_string(),
-                    &causes,
-                    exit::hint(&f.error).as_deref(),
-                );
+                ctx.printer.failure(&f.error);
                 if !f.report.done.is_empty() {
                     let ids: Vec<String> = f
                         .report

@@ -1,4 +1,4 @@
-//! Finding and reading `migrate.toml` (SPEC §1): `--config PATH`, else
+//! Finding and reading `migrate.toml` (docs/reference.md, "Configuration"): `--config PATH`, else
 //! `$MIGRATE_CONFIG`, else `./migrate.toml`, else the nearest one in a
 //! parent folder.
 //!

@@ -1,4 +1,4 @@
-//! The environment as `migrate` sees it (SPEC §1): the `.env` beside
+//! The environment as `migrate` sees it (docs/reference.md, "Configuration"): the `.env` beside
 //! `migrate.toml`, overridden by the process environment.
 //!
 //! I/O: reads `.env` and the process environment, and never changes the

@@ -1,4 +1,4 @@
-//! `migrate.toml` (SPEC §1): the checked configuration and the order of its
+//! `migrate.toml` (docs/reference.md, "Configuration"): the checked configuration and the order of its
 //! databases.
 //!
 //! Pure types. `parse` checks the text, `discover` finds and reads the file,

@@ -1,4 +1,4 @@
-//! Checks the text of `migrate.toml` and builds a [`Config`] (SPEC §1).
+//! Checks the text of `migrate.toml` and builds a [`Config`] (docs/reference.md, "Configuration").
 //!
 //! Pure: no file, env or clock access. Every error carries the line it is
 //! about, found from the spans the TOML parser keeps.

@@ -5,8 +5,8 @@ use super::*;
 
 const FILE: &str = "/repo/migrate.toml";
 
-/// The SPEC §1 example, verbatim.
-const SPEC_EXAMPLE: &str = r#"[settings]                      # all optional
+/// The docs/reference.md, "Configuration" example, verbatim.
+const DOCS_EXAMPLE: &str = r#"[settings]                      # all optional
 lock_timeout = "60s"            # how long to wait for another runner's lock
 wait = "0s"                     # how long to retry an unreachable database (--wait overrides)
 
@@ -46,7 +46,7 @@ fn core_with(extra: &str) -> String {
 
 #[test]
 fn spec_example_parses() {
-    let c = ok(SPEC_EXAMPLE);
+    let c = ok(DOCS_EXAMPLE);
     assert_eq!(c.path, Path::new(FILE));
     assert_eq!(c.dir, Path::new("/repo"));
     assert_eq!(c.settings.lock_timeout, Duration::from_secs(60));

@@ -1,4 +1,4 @@
-//! Which URL each database uses (SPEC §1): its `url_env`, else its
+//! Which URL each database uses (docs/reference.md, "Configuration"): its `url_env`, else its
 //! `fallback_env` in order, else its `default_url`; and the check that two
 //! databases don't share one version table.
 //!
@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::DatabaseConfig;
 use super::dotenv::Env;
-use crate::url::{DbUrl, DriverKind, UrlError};
+use crate::url::{DbUrl, Dialect, UrlError};
 
 /// A database's URL and where it came from.
 #[derive(Clone, Debug)]
@@ -135,7 +135,7 @@ fn none_set(vars: &[String]) -> String {
 /// The URL of `db`: the first of `url_env`, then each `fallback_env`, that
 /// is set; else `default_url`. A relative SQLite path is relative to `cwd`
 /// for a URL from the environment (as the application sees it) and to
-/// `config_dir` for `default_url` (SPEC §1).
+/// `config_dir` for `default_url` (docs/reference.md, "Configuration").
 ///
 /// # Errors
 /// A variable set but empty, a URL that does not parse (naming where it
@@ -188,7 +188,7 @@ pub fn resolve(
 
 /// Stops a run where two databases would share one version table: the same
 /// connection target (engine, host, port, database, or SQLite file) and the
-/// same schema and table name (SPEC §1).
+/// same schema and table name (docs/reference.md, "Configuration").
 ///
 /// # Errors
 /// [`ResolveError::SameTarget`] naming the first such pair, sorted.
@@ -220,7 +220,7 @@ pub fn check_distinct(
 /// is compared as written.
 fn schema_of<'a>(url: &ResolvedUrl, db: &'a DatabaseConfig) -> Option<&'a str> {
     match (url.url.kind(), db.schema.as_deref()) {
-        (DriverKind::Postgres, None) => Some("public"),
+        (Dialect::Postgres, None) => Some("public"),
         (_, schema) => schema,
     }
 }

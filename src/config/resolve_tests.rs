@@ -155,7 +155,7 @@ fn process_environment_wins_over_dotenv() {
     );
     assert_eq!(
         run(&core, &e).unwrap().url.kind(),
-        crate::url::DriverKind::Postgres
+        crate::url::Dialect::Postgres
     );
 }
 

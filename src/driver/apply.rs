@@ -1,20 +1,17 @@
-//! How a revision is applied or reverted, for every driver (SPEC §2, §4).
+//! How a revision is applied or reverted, for every driver.
 //!
 //! I/O through a [`Session`], the few primitives a driver provides. A
-//! transactional revision sends `BEGIN` together with its body in one
-//! simple-query message, then the version-row statement together with
-//! `COMMIT` (PostgreSQL; SQLite binds it and commits apart): two round
-//! trips, the body runs exactly as written, and an error is still known
-//! to be the body's or the bookkeeping's. A
+//! transactional revision is one [`Session::transaction`]: the driver opens
+//! the transaction, runs the body exactly as written, writes the version
+//! row with bound values and commits, and says which of those failed
+//! (PostgreSQL sends all four in one exchange; see `postgres.rs`). A
 //! `transaction off` revision is recorded dirty first, run statement by
-//! statement, then marked clean.
+//! statement, then marked clean, so a failure part-way stays visible.
 
 use std::future::Future;
-
-use futures_util::{Stream, TryStreamExt as _};
 use std::time::{Duration, Instant};
 
-use super::error::{self, ApplyError, truncate_chars};
+use super::error::{ApplyError, ServerError, truncate_chars};
 use super::split::{Statement, split};
 use super::{ApplyOptions, Dialect, NewRow};
 use crate::revision::{Revision, Sql};
@@ -22,51 +19,63 @@ use crate::revision::{Revision, Sql};
 /// How much of a failing statement an [`ApplyError`] quotes.
 const QUOTED_CHARS: usize = 200;
 
+/// What a transactional revision records once its body has run.
+pub(crate) enum Bookkeeping<'a> {
+    /// Insert this row (its `duration_ms` is how long the body ran).
+    Insert(&'a NewRow),
+    /// Delete the row of this revision.
+    Delete(&'a str),
+}
+
+/// Which step of a transactional revision failed; the transaction is
+/// rolled back in every case.
+pub(crate) enum Stage {
+    /// `BEGIN` and the per-revision limits.
+    Open(ServerError),
+    /// The revision's own SQL; the position is within the body.
+    Body(ServerError),
+    /// The version-row statement.
+    Record(ServerError),
+    /// `COMMIT` (a deferred constraint of the body fails here).
+    Commit(ServerError),
+}
+
 /// The primitives a driver provides to the shared algorithm.
 pub(crate) trait Session: Send {
     fn dialect(&self) -> Dialect;
 
-    /// Runs `sql` as written (simple-query protocol; many statements allowed).
-    fn exec(&mut self, sql: String) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+    /// Opens a transaction with `opts`' limits, runs `body` as written,
+    /// writes `record` and commits; on failure nothing of it stays.
+    fn transaction(
+        &mut self,
+        body: &str,
+        opts: &ApplyOptions,
+        record: Bookkeeping<'_>,
+    ) -> impl Future<Output = Result<(), Stage>> + Send;
 
-    /// The statements that open a revision's transaction, each ending `;\n`.
-    fn begin_sql(&self, opts: &ApplyOptions) -> String;
+    /// Runs `sql` as written (many statements allowed), outside any
+    /// transaction of ours.
+    fn exec(&mut self, sql: &str) -> impl Future<Output = Result<(), ServerError>> + Send;
 
     /// Session-level limits for a `transaction off` revision, and their reset.
     fn session_limits(&self, opts: &ApplyOptions) -> Option<(String, String)>;
 
-    fn insert_row(
+    /// Records `row` as dirty before a `transaction off` revision runs.
+    fn insert_dirty(
         &mut self,
         row: &NewRow,
-        duration_ms: i64,
-        dirty: bool,
-    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+    ) -> impl Future<Output = Result<(), ServerError>> + Send;
 
     /// Marks a `transaction off` row clean and sets its duration.
     fn finish_row(
         &mut self,
         id: &str,
         duration_ms: i64,
-    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+    ) -> impl Future<Output = Result<(), ServerError>> + Send;
 
-    fn delete_row(&mut self, id: &str) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+    fn delete_row(&mut self, id: &str) -> impl Future<Output = Result<u64, ServerError>> + Send;
 
-    /// The row statement of a transactional revision as SQL text, when the
-    /// driver sends it in one message with `COMMIT` (a round trip less per
-    /// revision); `None` sends it bound, then `COMMIT`.
-    fn bookkeeping_sql(&self, bookkeeping: &Bookkeeping<'_>, duration_ms: i64) -> Option<String>;
-
-    /// Runs `sql` (several statements); on failure, also says how many of
-    /// them completed before the one that failed.
-    fn exec_counted(
-        &mut self,
-        sql: String,
-    ) -> impl Future<Output = Result<(), (usize, sqlx::Error)>> + Send;
-
-    fn set_dirty(&mut self, id: &str) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
-
-    /// 0-based character position of the error in the query that failed.
-    fn error_position(&self, err: &sqlx::Error) -> Option<usize>;
+    fn set_dirty(&mut self, id: &str) -> impl Future<Output = Result<(), ServerError>> + Send;
 }
 
 fn line(number: u32) -> usize {
@@ -95,7 +104,7 @@ pub(crate) async fn apply<S: Session>(
     if rev.transactional {
         return in_transaction(s, &body, opts, Bookkeeping::Insert(row)).await;
     }
-    s.insert_row(row, 0, true)
+    s.insert_dirty(row)
         .await
         .map_err(|e| bookkeeping_error(&body, &e, false))?;
     let elapsed = statements(s, &body, opts).await?;
@@ -140,84 +149,33 @@ pub(crate) async fn revert<S: Session>(
     };
     if outcome.is_err() {
         // Part of the down section ran: the revision is neither applied nor
-        // reverted, so later runs must stop until `repair` (SPEC §4).
+        // reverted, so later runs must stop until `repair` (docs/reference.md, "The version table").
         let _ = s.set_dirty(body.revision).await;
     }
     outcome
 }
 
-/// What a transactional revision records when its body has run.
-pub(crate) enum Bookkeeping<'a> {
-    Insert(&'a NewRow),
-    /// Delete the row of this revision.
-    Delete(&'a str),
-}
-
-/// Which of the two closing steps of a transactional revision failed.
-enum Closing {
-    Record(sqlx::Error),
-    Commit(sqlx::Error),
-}
-
-/// `BEGIN` + body in one message, the row statement, `COMMIT`.
+/// One transactional revision through [`Session::transaction`].
 async fn in_transaction<S: Session>(
     s: &mut S,
     body: &Body<'_>,
     opts: &ApplyOptions,
     bookkeeping: Bookkeeping<'_>,
 ) -> Result<Duration, ApplyError> {
-    let prefix = s.begin_sql(opts);
-    let prefix_chars = prefix.chars().count();
     let start = Instant::now();
-    if let Err(e) = s.exec(format!("{prefix}{}", body.text)).await {
-        let _ = s.exec("ROLLBACK".to_owned()).await;
-        let at = s
-            .error_position(&e)
-            .and_then(|p| p.checked_sub(prefix_chars));
-        return Err(body_error(s.dialect(), body, &e, at));
+    match s.transaction(body.text, opts, bookkeeping).await {
+        Ok(()) => Ok(start.elapsed()),
+        Err(Stage::Body(e)) => Err(body_error(s.dialect(), body, &e)),
+        Err(Stage::Open(e) | Stage::Record(e)) => Err(bookkeeping_error(body, &e, false)),
+        Err(Stage::Commit(e)) => Err(body_error(
+            s.dialect(),
+            body,
+            &ServerError {
+                position: None,
+                ..e
+            },
+        )),
     }
-    // Measured before the row is written, so the row needs no later update.
-    let elapsed = start.elapsed();
-    let closed = match s.bookkeeping_sql(&bookkeeping, millis(elapsed)) {
-        // The row statement and `COMMIT` in one message: if the first did
-        // not complete it failed, else `COMMIT` did.
-        Some(sql) => s
-            .exec_counted(format!("{sql}COMMIT"))
-            .await
-            .map_err(|(done, e)| {
-                if done == 0 {
-                    Closing::Record(e)
-                } else {
-                    Closing::Commit(e)
-                }
-            }),
-        None => close_in_steps(s, &bookkeeping, millis(elapsed)).await,
-    };
-    match closed {
-        Ok(()) => Ok(elapsed),
-        Err(closing) => {
-            let _ = s.exec("ROLLBACK".to_owned()).await;
-            Err(match closing {
-                Closing::Record(e) => bookkeeping_error(body, &e, false),
-                // A deferred constraint of the body fails at `COMMIT`.
-                Closing::Commit(e) => body_error(s.dialect(), body, &e, None),
-            })
-        }
-    }
-}
-
-/// The row statement bound, then `COMMIT`: two round trips.
-async fn close_in_steps<S: Session>(
-    s: &mut S,
-    bookkeeping: &Bookkeeping<'_>,
-    duration_ms: i64,
-) -> Result<(), Closing> {
-    let recorded = match bookkeeping {
-        Bookkeeping::Insert(row) => s.insert_row(row, duration_ms, false).await,
-        Bookkeeping::Delete(id) => s.delete_row(id).await.map(|_| ()),
-    };
-    recorded.map_err(Closing::Record)?;
-    s.exec("COMMIT".to_owned()).await.map_err(Closing::Commit)
 }
 
 /// Runs each statement on its own, with session-level limits around them.
@@ -229,32 +187,26 @@ async fn statements<S: Session>(
     let limits = s.session_limits(opts);
     let start = Instant::now();
     if let Some((set, _)) = &limits {
-        s.exec(set.clone())
+        s.exec(set)
             .await
             .map_err(|e| bookkeeping_error(body, &e, true))?;
     }
     let mut outcome = Ok(());
     for (index, stmt) in split(s.dialect(), body.text).iter().enumerate() {
-        if let Err(e) = s.exec(stmt.text.clone()).await {
-            let at = s.error_position(&e);
-            outcome = Err(statement_error(body, index, stmt, &e, at));
+        if let Err(e) = s.exec(&stmt.text).await {
+            outcome = Err(statement_error(body, index, stmt, &e));
             break;
         }
     }
     if let Some((_, reset)) = limits {
-        let _ = s.exec(reset).await;
+        let _ = s.exec(&reset).await;
     }
     outcome.map(|()| start.elapsed())
 }
 
-/// A failure inside a transactional body; `at` is a character position in it.
-fn body_error(
-    dialect: Dialect,
-    body: &Body<'_>,
-    err: &sqlx::Error,
-    at: Option<usize>,
-) -> ApplyError {
-    let offset = at.and_then(|chars| byte_offset(body.text, chars));
+/// A failure inside a transactional body, placed by the error's position.
+fn body_error(dialect: Dialect, body: &Body<'_>, err: &ServerError) -> ApplyError {
+    let offset = err.position.and_then(|chars| byte_offset(body.text, chars));
     let stmt = offset.and_then(|off| {
         split(dialect, body.text)
             .into_iter()
@@ -267,7 +219,7 @@ fn body_error(
         statement_index: stmt.as_ref().map(|(i, _)| *i),
         statement: stmt.map(|(_, st)| truncate_chars(&st.text, QUOTED_CHARS)),
         line: offset.map(|off| body.first_line + body.text[..off].matches('\n').count()),
-        message: error::message(err),
+        message: err.message.clone(),
         dirty: false,
     }
 }
@@ -277,10 +229,10 @@ fn statement_error(
     body: &Body<'_>,
     index: usize,
     stmt: &Statement,
-    err: &sqlx::Error,
-    at: Option<usize>,
+    err: &ServerError,
 ) -> ApplyError {
-    let within = at
+    let within = err
+        .position
         .and_then(|chars| byte_offset(&stmt.text, chars))
         .map_or(0, |off| stmt.text[..off].matches('\n').count());
     ApplyError {
@@ -288,18 +240,18 @@ fn statement_error(
         statement_index: Some(index),
         statement: Some(truncate_chars(&stmt.text, QUOTED_CHARS)),
         line: Some(body.first_line + stmt.line + within),
-        message: error::message(err),
+        message: err.message.clone(),
         dirty: true,
     }
 }
 
-fn bookkeeping_error(body: &Body<'_>, err: &sqlx::Error, dirty: bool) -> ApplyError {
+fn bookkeeping_error(body: &Body<'_>, err: &ServerError, dirty: bool) -> ApplyError {
     ApplyError {
         revision: body.revision.to_owned(),
         statement_index: None,
         statement: None,
         line: None,
-        message: format!("writing the version table failed: {}", error::message(err)),
+        message: format!("writing the version table failed: {}", err.message),
         dirty,
     }
 }
@@ -307,21 +259,6 @@ fn bookkeeping_error(body: &Body<'_>, err: &sqlx::Error, dirty: bool) -> ApplyEr
 /// The byte offset of the `chars`-th character of `text`, if inside it.
 fn byte_offset(text: &str, chars: usize) -> Option<usize> {
     text.char_indices().nth(chars).map(|(i, _)| i)
-}
-
-/// Drives the per-statement results of a multi-statement message, counting
-/// those that completed before an error.
-pub(crate) async fn exec_counted<R>(
-    mut results: impl Stream<Item = Result<R, sqlx::Error>> + Unpin,
-) -> Result<(), (usize, sqlx::Error)> {
-    let mut done = 0;
-    loop {
-        match results.try_next().await {
-            Ok(Some(_)) => done += 1,
-            Ok(None) => return Ok(()),
-            Err(e) => return Err((done, e)),
-        }
-    }
 }
 
 pub(crate) fn millis(d: Duration) -> i64 {
@@ -340,13 +277,20 @@ mod tests {
             text,
             first_line: 10,
         };
-        let err = sqlx::Error::Protocol("boom".into());
         let at = text.find("bogus").map(|b| text[..b].chars().count());
-        let e = body_error(Dialect::Postgres, &body, &err, at);
+        let err = ServerError {
+            message: "boom".into(),
+            position: at,
+        };
+        let e = body_error(Dialect::Postgres, &body, &err);
         assert_eq!(e.line, Some(12));
         assert_eq!(e.statement_index, Some(1));
         assert_eq!(e.statement.as_deref(), Some("SELECT bogus FROM a"));
-        let e = body_error(Dialect::Postgres, &body, &err, Some(10_000));
+        let far = ServerError {
+            position: Some(10_000),
+            ..err
+        };
+        let e = body_error(Dialect::Postgres, &body, &far);
         assert_eq!((e.line, e.statement_index), (None, None));
     }
 

@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 
 use super::{
     ApplyError, ApplyOptions, Backoff, Dialect, Driver, DriverError, NewRow, Postgres, Sqlite,
-    VersionRow, VersionTable, connect_postgres, connect_sqlite,
+    VersionTable, connect_postgres, connect_sqlite,
 };
 use crate::revision::{Revision, Sql};
 use crate::state::AppliedRow;
+use crate::url::DbUrl;
 
 /// The longest one connection attempt may take when `wait` is shorter, so
 /// that a silent host (packets dropped) does not hang the run.
@@ -36,7 +37,7 @@ where
             Ok(Err(err)) if err.is_retryable() => err,
             Ok(Err(err)) => return Err(err),
             Err(_) => DriverError::Unreachable {
-                message: format!("no answer within {}", humantime::format_duration(limit)),
+                message: format!("no answer within {}", crate::human::duration(limit)),
             },
         };
         match backoff.delay(deadline) {
@@ -52,9 +53,7 @@ fn gave_up(err: DriverError, tried: Duration, wait: Duration) -> DriverError {
         DriverError::Unreachable { message } if !wait.is_zero() => DriverError::Unreachable {
             message: format!(
                 "{message} (kept trying for {})",
-                humantime::format_duration(Duration::from_millis(
-                    u64::try_from(tried.as_millis()).unwrap_or(u64::MAX)
-                ))
+                crate::human::duration(tried)
             ),
         },
         other => other,
@@ -68,31 +67,31 @@ pub enum AnyDriver {
     Sqlite(Sqlite),
 }
 
-/// Opens the driver for `url` (`postgres://`, `postgresql://`, `sqlite:`);
-/// `create` is passed to [`connect_sqlite`].
+/// Opens the driver for `url`'s database: the one place a URL's dialect
+/// picks a driver. `create` is passed to [`connect_sqlite`].
 ///
 /// # Errors
 /// As [`connect_postgres`] and [`connect_sqlite`]; [`DriverError::Rejected`]
-/// for another scheme.
+/// for a dialect with no driver yet.
 pub async fn connect(
-    url: &str,
+    url: &DbUrl,
     table: VersionTable,
     wait: Duration,
     create: bool,
 ) -> Result<AnyDriver, DriverError> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        connect_postgres(url, table, wait)
+    let at = url.connect_url();
+    match url.kind() {
+        Dialect::Postgres => connect_postgres(at, table, wait)
             .await
-            .map(AnyDriver::Postgres)
-    } else if url.starts_with("sqlite:") {
-        connect_sqlite(url, table, wait, create)
+            .map(AnyDriver::Postgres),
+        Dialect::Sqlite => connect_sqlite(at, table, wait, create)
             .await
-            .map(AnyDriver::Sqlite)
-    } else {
-        let scheme = url.split(':').next().unwrap_or_default();
-        Err(DriverError::Rejected {
-            message: format!("no driver for URL scheme `{scheme}`"),
-        })
+            .map(AnyDriver::Sqlite),
+        Dialect::Mysql => Err(DriverError::Rejected {
+            message: "MySQL and MariaDB are not supported by this version of migrate yet; \
+                      use a PostgreSQL or SQLite database"
+                .to_owned(),
+        }),
     }
 }
 
@@ -121,10 +120,6 @@ impl Driver for AnyDriver {
 
     async fn unlock(&mut self) -> Result<(), DriverError> {
         each!(self, d => d.unlock().await)
-    }
-
-    async fn read_versions(&mut self) -> Result<Option<Vec<VersionRow>>, DriverError> {
-        each!(self, d => d.read_versions().await)
     }
 
     async fn read_applied(&mut self) -> Result<Option<Vec<AppliedRow>>, DriverError> {
@@ -244,14 +239,11 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unknown_scheme_is_rejected() {
-        let r = connect(
-            "mysql://x",
-            VersionTable::new(None, "t"),
-            Duration::ZERO,
-            false,
-        )
-        .await;
-        assert!(matches!(r, Err(DriverError::Rejected { message }) if message.contains("`mysql`")));
+    async fn a_dialect_without_a_driver_is_rejected_in_one_place() {
+        let url = DbUrl::parse("mysql+pymysql://app:pw@db/app", std::path::Path::new("/")).unwrap();
+        let r = connect(&url, VersionTable::new(None, "t"), Duration::ZERO, false).await;
+        assert!(
+            matches!(r, Err(DriverError::Rejected { message }) if message.contains("MySQL and MariaDB"))
+        );
     }
 }

@@ -1,12 +1,10 @@
-//! Driver errors, and how a `sqlx::Error` becomes one.
+//! Driver errors, and how a database's own error becomes one.
 //!
 //! Pure. Messages carry the database's own text unchanged; the caller scrubs
 //! passwords from them (they are plain strings for that reason).
 
 use std::fmt;
 use std::time::Duration;
-
-use sqlx::postgres::PgDatabaseError;
 
 /// What went wrong talking to a database, outside of running a revision.
 #[derive(Debug, thiserror::Error)]
@@ -20,7 +18,7 @@ pub enum DriverError {
     /// Another run holds the lock; `holder_hint` says who and how to free it.
     #[error(
         "another run holds the migration lock; gave up after {}",
-        humantime::format_duration(*waited)
+        crate::human::duration(*waited)
     )]
     LockTimeout {
         waited: Duration,
@@ -70,7 +68,7 @@ pub struct ApplyError {
     /// The database's message.
     pub message: String,
     /// True when the database was left dirty: the revision's row is recorded
-    /// with `dirty = true` and `repair` must resolve it (SPEC §4).
+    /// with `dirty = true` and `repair` must resolve it (docs/reference.md, "The version table").
     pub dirty: bool,
 }
 
@@ -101,52 +99,50 @@ pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
     }
 }
 
-/// The database's message with its code, detail and hint.
-pub(crate) fn message(err: &sqlx::Error) -> String {
-    let Some(db) = err.as_database_error() else {
-        return err.to_string();
-    };
-    let mut text = db.message().to_owned();
-    if let Some(pg) = db.try_downcast_ref::<PgDatabaseError>() {
-        if let Some(detail) = pg.detail() {
-            text.push_str("\nDETAIL: ");
-            text.push_str(detail);
-        }
-        if let Some(hint) = pg.hint() {
-            text.push_str("\nHINT: ");
-            text.push_str(hint);
+/// A statement the database refused, as every driver reports it: the
+/// server's own words (with its detail, hint and SQLSTATE), and where in
+/// the text sent it stopped, when the server says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ServerError {
+    pub message: String,
+    /// 0-based character position in the text that was sent.
+    pub position: Option<usize>,
+}
+
+impl ServerError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            position: None,
         }
     }
+}
+
+impl From<ServerError> for DriverError {
+    fn from(e: ServerError) -> Self {
+        DriverError::Sql { message: e.message }
+    }
+}
+
+/// A sqlx error (SQLite) in the words of its database, with its code.
+pub(crate) fn from_sqlx(err: &sqlx::Error) -> ServerError {
+    let Some(db) = err.as_database_error() else {
+        return ServerError::new(err.to_string());
+    };
+    let mut text = db.message().to_owned();
     if let Some(code) = db.code() {
         text.push_str(&format!(" (SQLSTATE {code})"));
     }
-    text
+    ServerError::new(text)
 }
 
-/// A failed query on an open connection.
+/// A failed sqlx query on an open connection.
 pub(crate) fn sql(err: &sqlx::Error) -> DriverError {
-    DriverError::Sql {
-        message: message(err),
-    }
-}
-
-/// A failed connection attempt, sorted into retryable or not.
-pub(crate) fn connect(err: &sqlx::Error) -> DriverError {
-    let message = message(err);
-    let retryable = match err {
-        sqlx::Error::Io(_) => true,
-        sqlx::Error::Database(db) => db.code().is_some_and(|c| is_transient_sqlstate(&c)),
-        _ => false,
-    };
-    if retryable {
-        DriverError::Unreachable { message }
-    } else {
-        DriverError::Rejected { message }
-    }
+    from_sqlx(err).into()
 }
 
 /// SQLSTATEs a server sends while it cannot serve yet or is full.
-fn is_transient_sqlstate(code: &str) -> bool {
+pub(crate) fn is_transient_sqlstate(code: &str) -> bool {
     // 57P03 cannot_connect_now (starting up, shutting down, recovery);
     // 53300 too_many_connections; 08xxx connection exceptions;
     // 57P01 admin_shutdown (a restart in progress).
@@ -165,11 +161,7 @@ mod tests {
     }
 
     #[test]
-    fn io_errors_are_retryable_and_others_are_not() {
-        let refused = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
-        assert!(connect(&refused).is_retryable());
-        let config = sqlx::Error::Configuration("bad sslmode".into());
-        assert!(matches!(connect(&config), DriverError::Rejected { .. }));
+    fn transient_sqlstates_are_the_ones_worth_waiting_for() {
         assert!(is_transient_sqlstate("57P03"));
         assert!(is_transient_sqlstate("08006"));
         assert!(!is_transient_sqlstate("28P01"));

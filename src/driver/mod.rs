@@ -1,11 +1,12 @@
-//! Database drivers: the version table, the run lock and running revisions (SPEC §4).
+//! Database drivers: the version table, the run lock and running revisions (docs/reference.md, "The version table").
 //!
 //! This file is pure: the shared types, the [`LockKey`] derivation and the
 //! [`Driver`] trait the engine is generic over. The submodules do the I/O:
-//! [`postgres`] and [`sqlite`] talk to a database over one dedicated
-//! connection each (never a pool, since a session lock lives on its
-//! connection), [`connect`] opens them with retries, [`render`] writes the SQL
-//! `migrate sql` prints, [`split`] cuts `transaction off` bodies into statements.
+//! [`postgres`] (tokio-postgres) and [`sqlite`] (sqlx) talk to a database
+//! over one dedicated connection each (never a pool, since a session lock
+//! lives on its connection), `apply` is how every driver runs a revision,
+//! [`connect`] opens them with retries, [`render`] writes the SQL `migrate
+//! sql` prints, [`split`] cuts `transaction off` bodies into statements.
 
 mod apply;
 pub mod connect;
@@ -28,17 +29,10 @@ use crate::state::AppliedRow;
 pub use connect::{AnyDriver, connect};
 pub use error::{ApplyError, DriverError};
 pub use postgres::{Postgres, connect_postgres};
-pub use render::{
-    quote_ident, quote_literal, render_apply_sql, render_create_table_sql, render_revert_sql,
-};
+pub use render::{quote_ident, render_apply_sql, render_create_table_sql, render_revert_sql};
 pub use sqlite::{Sqlite, connect_sqlite};
 
-/// The SQL dialect a driver speaks (the URL module maps its `DriverKind` here).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Dialect {
-    Postgres,
-    Sqlite,
-}
+pub use crate::dialect::Dialect;
 
 /// Where the version table lives.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -67,7 +61,7 @@ impl VersionTable {
     }
 }
 
-/// The run lock's identity (SPEC §4): an advisory-lock key on PostgreSQL, a
+/// The run lock's identity (docs/reference.md, "The version table"): an advisory-lock key on PostgreSQL, a
 /// `GET_LOCK` name on MySQL.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct LockKey {
@@ -105,54 +99,6 @@ impl LockKey {
 impl fmt::Display for LockKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.value)
-    }
-}
-
-/// One row of the version table, as read back.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VersionRow {
-    pub revision: String,
-    /// Parent ids at apply time (the `parents` column split on spaces).
-    pub parents: Vec<String>,
-    pub message: String,
-    pub checksum: String,
-    /// UTC, `YYYY-MM-DDTHH:MM:SS.fffZ` (PostgreSQL gives microseconds).
-    pub applied_at: String,
-    pub duration_ms: i64,
-    pub applied_by: String,
-    /// `up` or `stamp`.
-    pub method: String,
-    /// A `transaction off` revision that did not finish (SPEC §4).
-    pub dirty: bool,
-}
-
-/// A version row as selected: the nine columns in table order, `dirty` as
-/// the database returns it.
-pub(crate) type RowTuple<B> = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    B,
-);
-
-pub(crate) fn version_row<B>(t: RowTuple<B>, is_dirty: impl Fn(B) -> bool) -> VersionRow {
-    let (revision, parents, message, checksum, applied_at, duration_ms, applied_by, method, dirty) =
-        t;
-    VersionRow {
-        revision,
-        parents: parents.split_whitespace().map(str::to_owned).collect(),
-        message,
-        checksum,
-        applied_at,
-        duration_ms,
-        applied_by,
-        method,
-        dirty: is_dirty(dirty),
     }
 }
 
@@ -237,24 +183,15 @@ pub trait Driver: Send {
 
     fn unlock(&mut self) -> impl Future<Output = Result<(), DriverError>> + Send;
 
-    /// The version table's rows, or `None` when it does not exist (it is
-    /// never created here: read-only commands rely on that).
+    /// What the engine needs of each row (revision, parents, checksum,
+    /// method, dirty), in applied order, or `None` when the table does not
+    /// exist (it is never created here: read-only commands rely on that).
+    /// Rows are decoded as they arrive: this read is most of the cost of an
+    /// `up` with nothing to do.
     ///
     /// # Errors
     /// [`DriverError::TableShape`] when the table lacks a column or has one
     /// of another type (a table made by another tool).
-    fn read_versions(
-        &mut self,
-    ) -> impl Future<Output = Result<Option<Vec<VersionRow>>, DriverError>> + Send;
-
-    /// What the engine needs of each row (revision, parents, checksum,
-    /// method, dirty), in applied order, or `None` when the table does not
-    /// exist. Lighter than [`Driver::read_versions`]: no dates are
-    /// formatted and rows are decoded as they arrive, which is most of the
-    /// cost of an `up` with nothing to do.
-    ///
-    /// # Errors
-    /// As [`Driver::read_versions`].
     fn read_applied(
         &mut self,
     ) -> impl Future<Output = Result<Option<Vec<AppliedRow>>, DriverError>> + Send;

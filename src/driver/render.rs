@@ -3,35 +3,57 @@
 //!
 //! Pure. At run time every value is bound; literals are quoted only in the
 //! printed scripts, by [`quote_literal`].
+//!
+//! MySQL's forms are here already (backtick identifiers, the nearest column
+//! types: a `varchar(255)` key, `datetime(6)` in UTC, `boolean`) so that
+//! its driver and `migrate sql` share them.
 
 use super::{Dialect, NewRow, VersionTable};
 use crate::revision::{Revision, Sql};
 
-/// The column list of a version-table insert (SPEC §4, plus `dirty`).
+/// The column list of a version-table insert (docs/reference.md, "The version table").
 pub(crate) const INSERT_COLUMNS: &str =
     "revision, parents, message, checksum, duration_ms, applied_by, method, dirty";
 
-/// `name` as a quoted identifier: `"..."` with inner quotes doubled (both dialects).
+/// `name` as a quoted identifier: `"..."` with inner quotes doubled
+/// (PostgreSQL, SQLite).
 pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// `value` as a string literal. PostgreSQL gets an `E'...'` literal when the
-/// value has a backslash, so it reads the same whatever
-/// `standard_conforming_strings` is. NUL characters, which neither database
-/// stores in text, are dropped.
+/// `name` as an identifier of `dialect`: MySQL quotes with backticks.
+pub(crate) fn ident(dialect: Dialect, name: &str) -> String {
+    match dialect {
+        Dialect::Mysql => format!("`{}`", name.replace('`', "``")),
+        Dialect::Postgres | Dialect::Sqlite => quote_ident(name),
+    }
+}
+
+/// `value` as a string literal that reads back exactly as `value`.
+/// PostgreSQL gets an `E'...'` literal when the value has a backslash, so it
+/// reads the same whatever `standard_conforming_strings` is; MySQL escapes
+/// backslashes. A NUL character is spelled out (SQLite's `char(0)`; for
+/// PostgreSQL `\x00`, which it refuses loudly if the script is run, though
+/// `migrate` refuses such a value before printing it).
 pub fn quote_literal(dialect: Dialect, value: &str) -> String {
-    let value = value.replace('\0', "").replace('\'', "''");
-    if dialect == Dialect::Postgres && value.contains('\\') {
-        format!("E'{}'", value.replace('\\', "\\\\"))
-    } else {
-        format!("'{value}'")
+    let value = value.replace('\'', "''");
+    match dialect {
+        Dialect::Sqlite => {
+            let parts: Vec<String> = value.split('\0').map(|p| format!("'{p}'")).collect();
+            parts.join(" || char(0) || ")
+        }
+        Dialect::Postgres if value.contains(['\\', '\0']) => {
+            format!("E'{}'", value.replace('\\', "\\\\").replace('\0', "\\x00"))
+        }
+        Dialect::Postgres => format!("'{value}'"),
+        Dialect::Mysql => format!("'{}'", value.replace('\\', "\\\\").replace('\0', "\\0")),
     }
 }
 
 /// The version table's name as used in statements: schema-qualified on
 /// PostgreSQL (`public` by default, so a body's `SET search_path` cannot
-/// redirect the bookkeeping), bare on SQLite.
+/// redirect the bookkeeping), bare on SQLite and MySQL (the connection's
+/// database).
 pub(crate) fn table_name(dialect: Dialect, table: &VersionTable) -> String {
     match dialect {
         Dialect::Postgres => format!(
@@ -39,11 +61,11 @@ pub(crate) fn table_name(dialect: Dialect, table: &VersionTable) -> String {
             quote_ident(table.schema_or_public()),
             quote_ident(&table.name)
         ),
-        Dialect::Sqlite => quote_ident(&table.name),
+        Dialect::Sqlite | Dialect::Mysql => ident(dialect, &table.name),
     }
 }
 
-/// `CREATE TABLE IF NOT EXISTS` for the version table (SPEC §4 columns plus
+/// `CREATE TABLE IF NOT EXISTS` for the version table (docs/reference.md, "The version table", columns plus
 /// `dirty`), preceded on PostgreSQL by `CREATE SCHEMA IF NOT EXISTS` when a
 /// schema is configured.
 pub fn render_create_table_sql(dialect: Dialect, table: &VersionTable) -> String {
@@ -64,17 +86,33 @@ pub(crate) fn create_schema_sql(schema: &str) -> String {
 /// The version table's `CREATE TABLE IF NOT EXISTS` alone.
 pub(crate) fn create_table_sql(dialect: Dialect, table: &VersionTable) -> String {
     let name = table_name(dialect, table);
-    let (applied_at, duration, dirty) = match dialect {
-        Dialect::Postgres => (
-            "timestamptz NOT NULL DEFAULT now()",
-            "bigint",
-            "boolean NOT NULL DEFAULT false",
-        ),
-        Dialect::Sqlite => (
+    if dialect == Dialect::Mysql {
+        // MySQL keys no `text` column and gives `text` no literal default.
+        return format!(
+            "CREATE TABLE IF NOT EXISTS {name} (\n    \
+             revision varchar(255) NOT NULL PRIMARY KEY,\n    \
+             parents text NOT NULL,\n    \
+             message text NOT NULL,\n    \
+             checksum text NOT NULL,\n    \
+             applied_at datetime(6) NOT NULL DEFAULT (UTC_TIMESTAMP(6)),\n    \
+             duration_ms bigint NOT NULL DEFAULT 0,\n    \
+             applied_by text NOT NULL,\n    \
+             method text NOT NULL,\n    \
+             dirty boolean NOT NULL DEFAULT false\n);\n"
+        );
+    }
+    let (applied_at, duration, dirty) = if dialect == Dialect::Sqlite {
+        (
             "text NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
             "integer",
             "integer NOT NULL DEFAULT 0",
-        ),
+        )
+    } else {
+        (
+            "timestamptz NOT NULL DEFAULT now()",
+            "bigint",
+            "boolean NOT NULL DEFAULT false",
+        )
     };
     format!(
         "CREATE TABLE IF NOT EXISTS {name} (\n    \
@@ -121,10 +159,10 @@ pub(crate) fn insert_row_sql(
         q(&row.checksum),
         q(&row.applied_by),
         q(&row.method),
-        if dialect == Dialect::Postgres {
-            "false"
-        } else {
+        if dialect == Dialect::Sqlite {
             "0"
+        } else {
+            "false"
         },
     )
 }
@@ -169,7 +207,7 @@ fn script(rev: &Revision, section: &str, body: &str, bookkeeping: &str) -> Strin
 
 /// `body` ending in `;` and a newline, so that what follows it is a new
 /// statement even after a last statement with no `;` or a trailing `--`
-/// comment (SPEC §2).
+/// comment (docs/reference.md, "Revision files").
 pub(crate) fn terminated(body: &str) -> String {
     let trimmed = body.trim_end();
     if trimmed.is_empty() {
@@ -231,7 +269,12 @@ mod tests {
         assert_eq!(quote_literal(Dialect::Postgres, "it's"), "'it''s'");
         assert_eq!(quote_literal(Dialect::Postgres, r"a\b'"), r"E'a\\b'''");
         assert_eq!(quote_literal(Dialect::Sqlite, r"a\b'"), r"'a\b'''");
-        assert_eq!(quote_literal(Dialect::Sqlite, "x\0y"), "'xy'");
+        assert_eq!(
+            quote_literal(Dialect::Sqlite, "x\0y"),
+            "'x' || char(0) || 'y'"
+        );
+        assert_eq!(quote_literal(Dialect::Postgres, "x\0y"), r"E'x\x00y'");
+        assert_eq!(quote_literal(Dialect::Mysql, r"a\b"), r"'a\\b'");
     }
 
     #[test]

@@ -24,7 +24,7 @@ impl Family {
     }
 }
 
-/// SPEC §4's columns plus `dirty`.
+/// The columns of docs/reference.md, "The version table".
 const COLUMNS: [(&str, Family); 9] = [
     ("revision", Family::Text),
     ("parents", Family::Text),
@@ -73,6 +73,16 @@ fn fits(dialect: Dialect, family: Family, ty: &str) -> bool {
             Family::Timestamp => matches!(ty, "timestamptz" | "timestamp"),
             Family::Integer => matches!(ty, "int8" | "int4" | "int2" | "numeric"),
             Family::Boolean => ty == "bool",
+        },
+        // `information_schema.columns.data_type`.
+        Dialect::Mysql => match family {
+            Family::Text => matches!(
+                ty,
+                "varchar" | "char" | "text" | "tinytext" | "mediumtext" | "longtext"
+            ),
+            Family::Timestamp => matches!(ty, "datetime" | "timestamp"),
+            Family::Integer => matches!(ty, "bigint" | "int" | "mediumint" | "smallint"),
+            Family::Boolean => matches!(ty, "tinyint" | "bit" | "bool" | "boolean"),
         },
         // Declared types, read with SQLite's affinity rules; no type at all
         // stores anything.

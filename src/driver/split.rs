@@ -1,4 +1,4 @@
-//! Cuts a `transaction off` body into statements at top-level `;` (SPEC §2).
+//! Cuts a `transaction off` body into statements at top-level `;` (docs/reference.md, "Revision files").
 //!
 //! Pure. sqlparser's tokenizer knows strings, quoted identifiers, dollar
 //! quotes and comments; on top of it we track `BEGIN ... END` blocks of
@@ -6,7 +6,7 @@
 //! `BEGIN ATOMIC`), whose inner `;` do not end the statement. A body the
 //! tokenizer rejects is sent whole, as one statement.
 
-use sqlparser::dialect::{Dialect as SqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
@@ -29,6 +29,7 @@ pub fn split(dialect: Dialect, body: &str) -> Vec<Statement> {
     let sql_dialect: &dyn SqlDialect = match dialect {
         Dialect::Postgres => &PostgreSqlDialect {},
         Dialect::Sqlite => &SQLiteDialect {},
+        Dialect::Mysql => &MySqlDialect {},
     };
     match Tokenizer::new(sql_dialect, body).tokenize_with_location() {
         Ok(tokens) => split_tokens(body, &tokens),

@@ -2,7 +2,7 @@
 //!
 //! I/O. SQLite has no session lock, and each revision needs its own
 //! transaction, so the run lock is an exclusive lock on
-//! `<database file>.migrate-lock` (SPEC §4); `sqlite::memory:` has none.
+//! `<database file>.migrate-lock` (docs/reference.md, "The version table"); `sqlite::memory:` has none.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
@@ -13,12 +13,12 @@ use futures_util::TryStreamExt as _;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, FromRow as _, SqlSafeStr, SqlStr, SqliteConnection};
 
-use super::apply::{self, Bookkeeping, Session};
-use super::error::{self, DriverError};
+use super::apply::{self, Bookkeeping, Session, Stage};
+use super::error::{self, DriverError, ServerError};
 use super::render::{INSERT_COLUMNS, create_table_sql, table_name};
 use super::{
-    AppliedTuple, ApplyError, ApplyOptions, Backoff, Dialect, Driver, NewRow, VersionRow,
-    VersionTable, connect, shape,
+    AppliedTuple, ApplyError, ApplyOptions, Backoff, Dialect, Driver, NewRow, VersionTable,
+    connect, shape,
 };
 use crate::revision::{Revision, Sql};
 use crate::state::AppliedRow;
@@ -44,7 +44,6 @@ struct Queries {
     mark_applied: SqlStr,
     purge: SqlStr,
     stamp: SqlStr,
-    select: SqlStr,
     select_applied: SqlStr,
 }
 
@@ -74,13 +73,6 @@ impl Queries {
                  coalesce(CAST(checksum AS TEXT), ''), coalesce(CAST(method AS TEXT), ''), \
                  coalesce(CAST(dirty AS INTEGER), 0) FROM {t} ORDER BY applied_at, revision"
             )),
-            select: sql(format!(
-                "SELECT CAST(revision AS TEXT), coalesce(CAST(parents AS TEXT), ''), \
-                 coalesce(CAST(message AS TEXT), ''), coalesce(CAST(checksum AS TEXT), ''), \
-                 coalesce(CAST(applied_at AS TEXT), ''), coalesce(CAST(duration_ms AS INTEGER), 0), \
-                 coalesce(CAST(applied_by AS TEXT), ''), coalesce(CAST(method AS TEXT), ''), \
-                 coalesce(CAST(dirty AS INTEGER), 0) FROM {t} ORDER BY applied_at, revision"
-            )),
         }
     }
 }
@@ -100,7 +92,7 @@ pub async fn connect_sqlite(
     create: bool,
 ) -> Result<Sqlite, DriverError> {
     let rejected = |e: sqlx::Error| DriverError::Rejected {
-        message: error::message(&e),
+        message: error::from_sqlx(&e).message,
     };
     let options = SqliteConnectOptions::from_str(url).map_err(rejected)?;
     let path = (!is_in_memory(url)).then(|| options.get_filename().to_path_buf());
@@ -244,39 +236,8 @@ impl Sqlite {
     }
 }
 
-impl Session for Sqlite {
-    fn dialect(&self) -> Dialect {
-        Dialect::Sqlite
-    }
-
-    async fn exec(&mut self, sql: String) -> Result<(), sqlx::Error> {
-        sqlx::raw_sql(AssertSqlSafe(sql))
-            .execute(self.conn()?)
-            .await
-            .map(|_| ())
-    }
-
-    async fn exec_counted(&mut self, sql: String) -> Result<(), (usize, sqlx::Error)> {
-        let conn = self.conn().map_err(|e| (0, e))?;
-        apply::exec_counted(sqlx::raw_sql(AssertSqlSafe(sql)).execute_many(conn)).await
-    }
-
-    fn bookkeeping_sql(&self, _: &Bookkeeping<'_>, _: i64) -> Option<String> {
-        // A local file: a round trip costs nothing, and bound values need
-        // no quoting.
-        None
-    }
-
-    fn begin_sql(&self, _opts: &ApplyOptions) -> String {
-        // IMMEDIATE takes the write lock now rather than failing on upgrade.
-        "BEGIN IMMEDIATE;\n".to_owned()
-    }
-
-    fn session_limits(&self, _opts: &ApplyOptions) -> Option<(String, String)> {
-        None
-    }
-
-    async fn insert_row(
+impl Sqlite {
+    async fn insert(
         &mut self,
         row: &NewRow,
         duration_ms: i64,
@@ -296,28 +257,96 @@ impl Session for Sqlite {
             .map(|_| ())
     }
 
-    async fn finish_row(&mut self, id: &str, duration_ms: i64) -> Result<(), sqlx::Error> {
+    async fn run(&mut self, sql: &str) -> Result<(), ServerError> {
+        let conn = self.conn().map_err(|e| error::from_sqlx(&e))?;
+        sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+            .execute(conn)
+            .await
+            .map(|_| ())
+            .map_err(|e| error::from_sqlx(&e))
+    }
+
+    /// The steps of [`Session::transaction`] after `BEGIN`; the caller
+    /// rolls back on failure.
+    async fn in_transaction(&mut self, body: &str, record: Bookkeeping<'_>) -> Result<(), Stage> {
+        let start = Instant::now();
+        self.run(body).await.map_err(Stage::Body)?;
+        let recorded = match record {
+            Bookkeeping::Insert(row) => {
+                let took = apply::millis(start.elapsed());
+                self.insert(row, took, false).await
+            }
+            Bookkeeping::Delete(id) => {
+                let sql = self.sql.delete.clone();
+                self.execute(sql, id).await.map(|_| ())
+            }
+        };
+        recorded.map_err(|e| Stage::Record(error::from_sqlx(&e)))?;
+        self.run("COMMIT").await.map_err(Stage::Commit)
+    }
+}
+
+impl Session for Sqlite {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    async fn transaction(
+        &mut self,
+        body: &str,
+        _opts: &ApplyOptions,
+        record: Bookkeeping<'_>,
+    ) -> Result<(), Stage> {
+        // A local file: a round trip costs nothing, so the steps go one by
+        // one. IMMEDIATE takes the write lock now rather than failing on
+        // upgrade.
+        self.run("BEGIN IMMEDIATE").await.map_err(Stage::Open)?;
+        let outcome = self.in_transaction(body, record).await;
+        if outcome.is_err() {
+            let _ = self.run("ROLLBACK").await;
+        }
+        outcome
+    }
+
+    async fn exec(&mut self, sql: &str) -> Result<(), ServerError> {
+        self.run(sql).await
+    }
+
+    fn session_limits(&self, _opts: &ApplyOptions) -> Option<(String, String)> {
+        None
+    }
+
+    async fn insert_dirty(&mut self, row: &NewRow) -> Result<(), ServerError> {
+        self.insert(row, 0, true)
+            .await
+            .map_err(|e| error::from_sqlx(&e))
+    }
+
+    async fn finish_row(&mut self, id: &str, duration_ms: i64) -> Result<(), ServerError> {
         let sql = self.sql.finish.clone();
+        let conn = self.conn().map_err(|e| error::from_sqlx(&e))?;
         sqlx::query(sql)
             .bind(id)
             .bind(duration_ms)
-            .execute(self.conn()?)
+            .execute(conn)
             .await
             .map(|_| ())
+            .map_err(|e| error::from_sqlx(&e))
     }
 
-    async fn delete_row(&mut self, id: &str) -> Result<u64, sqlx::Error> {
+    async fn delete_row(&mut self, id: &str) -> Result<u64, ServerError> {
         let sql = self.sql.delete.clone();
-        self.execute(sql, id).await
+        self.execute(sql, id)
+            .await
+            .map_err(|e| error::from_sqlx(&e))
     }
 
-    async fn set_dirty(&mut self, id: &str) -> Result<(), sqlx::Error> {
+    async fn set_dirty(&mut self, id: &str) -> Result<(), ServerError> {
         let sql = self.sql.set_dirty.clone();
-        self.execute(sql, id).await.map(|_| ())
-    }
-
-    fn error_position(&self, _err: &sqlx::Error) -> Option<usize> {
-        None
+        self.execute(sql, id)
+            .await
+            .map(|_| ())
+            .map_err(|e| error::from_sqlx(&e))
     }
 }
 
@@ -367,23 +396,6 @@ impl Driver for Sqlite {
         Ok(())
     }
 
-    async fn read_versions(&mut self) -> Result<Option<Vec<VersionRow>>, DriverError> {
-        if !self.checked_columns().await? {
-            return Ok(None);
-        }
-        let select = self.sql.select.clone();
-        let conn = self.conn().map_err(|e| error::sql(&e))?;
-        let rows: Vec<super::RowTuple<i64>> = sqlx::query_as(select)
-            .fetch_all(conn)
-            .await
-            .map_err(|e| error::sql(&e))?;
-        Ok(Some(
-            rows.into_iter()
-                .map(|r| super::version_row(r, |d| d != 0))
-                .collect(),
-        ))
-    }
-
     async fn read_applied(&mut self) -> Result<Option<Vec<AppliedRow>>, DriverError> {
         if !self.checked_columns().await? {
             return Ok(None);
@@ -405,7 +417,7 @@ impl Driver for Sqlite {
             return Ok(());
         }
         let ddl = create_table_sql(Dialect::Sqlite, &self.table);
-        self.exec(ddl).await.map_err(|e| error::sql(&e))
+        self.run(&ddl).await.map_err(DriverError::from)
     }
 
     async fn apply(

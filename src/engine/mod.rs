@@ -1,19 +1,21 @@
 //! The engine: for one database, lock → read the version table → check the
 //! applied state → plan → run → unlock. Generic over [`Driver`]; it knows the
-//! order of things, the drivers know the SQL.
+//! order of things, the drivers know the SQL. Connections come from
+//! `crate::session`.
 
 mod records;
 mod run;
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::driver::{ApplyOptions, Driver, DriverError};
-use crate::exit::Fail;
+use crate::driver::{ApplyOptions, Dialect, Driver, DriverError};
+use crate::exit::{Fail, Internal};
 use crate::graph::target::{Resolved, Target};
 use crate::graph::{Graph, and_ticked};
-use crate::plan;
+use crate::plan::{self, Plan};
 use crate::render::progress::Progress;
 use crate::revision::RevisionId;
 use crate::state::{self, AppliedRow, AppliedState, StateIssue};
@@ -22,7 +24,7 @@ use run::run_plan;
 
 /// Settings that hold for every database of a run.
 #[derive(Debug, Clone)]
-pub struct RunSettings {
+pub(crate) struct RunSettings {
     pub lock_timeout: Duration,
     pub apply: ApplyOptions,
     pub strict: bool,
@@ -34,23 +36,37 @@ pub struct RunSettings {
 }
 
 /// One database's part of a run.
-pub struct Job<'a> {
+pub(crate) struct Job<'a> {
     pub db: &'a str,
     pub graph: &'a Graph,
     pub settings: &'a RunSettings,
     pub progress: &'a Progress,
 }
 
+impl Job<'_> {
+    /// The revision a plan names: plans are made from this graph, so a
+    /// missing one is a bug.
+    pub(crate) fn revision(&self, id: &RevisionId) -> anyhow::Result<&crate::revision::Revision> {
+        self.graph.get(id.as_str()).ok_or_else(|| {
+            Internal::new(format!(
+                "database `{}`: the plan names revision `{id}`, which its graph lacks",
+                self.db
+            ))
+            .into()
+        })
+    }
+}
+
 /// A revision that ran, and how long it took.
 #[derive(Debug, Clone)]
-pub struct Done {
+pub(crate) struct Done {
     pub revision: RevisionId,
     pub duration: Duration,
 }
 
 /// What happened on one database.
 #[derive(Debug, Clone, Default)]
-pub struct Report {
+pub(crate) struct Report {
     /// The plan, in order (for `--dry-run`, what would run).
     pub planned: Vec<RevisionId>,
     /// What committed, in order.
@@ -65,7 +81,7 @@ pub struct Report {
 
 /// A failed run on one database, with what had committed before it failed.
 #[derive(Debug)]
-pub struct Failure {
+pub(crate) struct Failure {
     pub report: Report,
     pub error: anyhow::Error,
 }
@@ -86,24 +102,46 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 }
 
 /// What happened to one database of a multi-database run.
-pub enum Outcome {
+pub(crate) enum Outcome {
     Ran(Result<Report, Failure>),
     /// Not run because a database it comes `after` did not succeed.
     Skipped(String),
 }
 
 /// The version table as read, checked against the graph. Read-only.
-pub struct Inspection {
+pub(crate) struct Inspection {
     /// False when the version table does not exist yet.
     pub table_exists: bool,
     pub rows: Vec<AppliedRow>,
     pub state: AppliedState,
 }
 
+impl Inspection {
+    /// The state of a database assumed to have exactly `applied` (and
+    /// nothing wrong with it), for planning without connecting (`migrate
+    /// sql --from`).
+    pub(crate) fn assumed(graph: &Graph, applied: BTreeSet<RevisionId>) -> Self {
+        let current = graph
+            .applied_heads(&applied)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        Self {
+            table_exists: true,
+            rows: Vec::new(),
+            state: AppliedState {
+                applied,
+                current,
+                issues: Vec::new(),
+            },
+        }
+    }
+}
+
 /// The version table as read before the revision files were: what needs no
 /// graph, so it can run while the files are still being read.
 #[derive(Debug)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// Whether this run took the lock to read it (and must release it).
     pub locked: bool,
     /// `None` when the version table does not exist yet.
@@ -112,7 +150,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// The rows checked against the graph.
-    pub fn inspect(self, graph: &Graph) -> Inspection {
+    pub(crate) fn inspect(self, graph: &Graph) -> Inspection {
         let table_exists = self.rows.is_some();
         let rows = self.rows.unwrap_or_default();
         let state = state::analyse(graph, &rows);
@@ -126,7 +164,7 @@ impl Snapshot {
 
 /// Takes the lock when `lock_timeout` is given, then reads the version
 /// table. On failure the lock is released again.
-pub async fn snapshot<D: Driver>(
+pub(crate) async fn snapshot<D: Driver>(
     d: &mut D,
     db: &str,
     lock_timeout: Option<Duration>,
@@ -152,7 +190,7 @@ pub async fn snapshot<D: Driver>(
 
 /// Reads the applied state of database `db` without taking the lock or
 /// creating anything.
-pub async fn inspect<D: Driver>(
+pub(crate) async fn inspect<D: Driver>(
     driver: &mut D,
     db: &str,
     graph: &Graph,
@@ -162,7 +200,7 @@ pub async fn inspect<D: Driver>(
 
 /// `up`: applies what is pending up to `target` (default `head`). A dry
 /// run takes no lock.
-pub async fn up<D: Driver>(
+pub(crate) async fn up<D: Driver>(
     d: &mut D,
     job: &Job<'_>,
     target: &Target,
@@ -176,7 +214,7 @@ pub async fn up<D: Driver>(
 
 /// `up` from a [`Snapshot`] taken earlier on this connection (with the lock,
 /// unless `dry_run`); releases the lock when done.
-pub async fn up_from<D: Driver>(
+pub(crate) async fn up_from<D: Driver>(
     d: &mut D,
     job: &Job<'_>,
     target: &Target,
@@ -190,7 +228,7 @@ pub async fn up_from<D: Driver>(
 }
 
 /// `down`: reverts the applied descendants of `target`, children first.
-pub async fn down<D: Driver>(
+pub(crate) async fn down<D: Driver>(
     d: &mut D,
     job: &Job<'_>,
     target: &Target,
@@ -203,7 +241,7 @@ pub async fn down<D: Driver>(
 }
 
 /// `stamp`: records the targets and their ancestors without running SQL.
-pub async fn stamp<D: Driver>(
+pub(crate) async fn stamp<D: Driver>(
     d: &mut D,
     job: &Job<'_>,
     targets: &[Target],
@@ -216,7 +254,7 @@ pub async fn stamp<D: Driver>(
 }
 
 /// `repair --applied` (`forget == false`) or `repair --forget`.
-pub async fn repair<D: Driver>(
+pub(crate) async fn repair<D: Driver>(
     d: &mut D,
     job: &Job<'_>,
     revision: &str,
@@ -272,18 +310,55 @@ async fn up_planned<D: Driver>(
     dry_run: bool,
     insp: Inspection,
 ) -> Result<Report, Failure> {
-    let (mut report, resolved) = begin(job, target, &insp)?;
-    let plan = plan::up(job.graph, &insp.state.applied, &resolved);
-    report.planned.clone_from(&plan.steps);
-    if plan.is_empty() {
-        report.note = Some("nothing to apply".to_owned());
-        return Ok(report);
-    }
-    if dry_run {
+    let (report, plan) = plan_up(job, target, &insp, d.dialect())?;
+    if plan.is_empty() || dry_run {
         return Ok(report);
     }
     d.ensure_version_table().await.map_err(|e| ctx(e, job))?;
     run_plan(d, job, &plan, &insp.state, report).await
+}
+
+/// What `up` would do on a database in state `insp`, decided without
+/// touching it: the state gated (what `up` refuses, this refuses with the
+/// same words), the target resolved, the plan made, and every row it would
+/// write checked against what `dialect` can store. `up`, `up --dry-run`
+/// and `migrate sql` all start here.
+///
+/// # Errors
+/// As `up`, before anything runs.
+pub(crate) fn plan_up(
+    job: &Job<'_>,
+    target: &Target,
+    insp: &Inspection,
+    dialect: Dialect,
+) -> anyhow::Result<(Report, Plan)> {
+    let (mut report, resolved) = begin(job, target, insp)?;
+    let plan = plan::up(job.graph, &insp.state.applied, &resolved);
+    recordable(job, &plan.steps, dialect)?;
+    report.planned.clone_from(&plan.steps);
+    if plan.is_empty() {
+        report.note = Some("nothing to apply".to_owned());
+    }
+    Ok((report, plan))
+}
+
+/// Refuses, before anything runs, a revision whose version row the
+/// database could not store as written (a NUL in its message, on
+/// PostgreSQL): bad input, like a malformed file.
+fn recordable(job: &Job<'_>, steps: &[RevisionId], dialect: Dialect) -> anyhow::Result<()> {
+    for id in steps {
+        let rev = job.revision(id)?;
+        if let Some(why) = dialect.refuses_text(&rev.message) {
+            return Err(Fail::bad_input(format!(
+                "database `{}`: revision `{id}` (`{}`) cannot be recorded: its message {why}",
+                job.db,
+                rev.path.display()
+            ))
+            .hint("remove that character from its `-- migrate:message` line; nothing was run")
+            .into());
+        }
+    }
+    Ok(())
 }
 
 async fn down_planned<D: Driver>(
@@ -326,21 +401,21 @@ fn begin(job: &Job<'_>, target: &Target, insp: &Inspection) -> anyhow::Result<(R
 
 /// Stops the run on state that must be resolved first; turns the rest into warnings.
 fn gate(state: &AppliedState, job: &Job<'_>, report: &mut Report) -> anyhow::Result<()> {
-    let mut blocking = Vec::new();
-    let mut warnings = Vec::new();
-    for issue in &state.issues {
-        let strict_block = job.settings.strict && matches!(issue, StateIssue::Unknown { .. });
-        if issue.blocks_up() || strict_block {
-            blocking.push(issue.render(job.db));
-        } else {
-            warnings.push(format!("database `{}`: {}", job.db, issue.render(job.db)));
-        }
-    }
-    report.warnings.extend(capped(warnings, job.db));
+    let blocks = |i: &StateIssue| {
+        i.blocks_up() || (job.settings.strict && matches!(i, StateIssue::Unknown { .. }))
+    };
+    let (blocking, warnings): (Vec<&StateIssue>, Vec<&StateIssue>) =
+        state.issues.iter().partition(|i| blocks(i));
+    report.warnings.extend(
+        state::sentences(warnings, job.db)
+            .into_iter()
+            .map(|w| format!("database `{}`: {w}", job.db)),
+    );
     if blocking.is_empty() {
         return Ok(());
     }
-    let what = if blocking.len() == 1 {
+    let lines = state::sentences(blocking, job.db);
+    let what = if lines.len() == 1 {
         "its applied state must be resolved first"
     } else {
         "its applied state has problems to resolve first"
@@ -348,25 +423,10 @@ fn gate(state: &AppliedState, job: &Job<'_>, report: &mut Report) -> anyhow::Res
     Err(Fail::failed(format!(
         "database `{}`: nothing was run; {what}:\n  {}",
         job.db,
-        capped(blocking, job.db).join("\n  ")
+        lines.join("\n  ")
     ))
     .into())
 }
-
-/// At most [`MAX_LISTED`] lines: a database restored from another branch can
-/// have thousands of unknown revisions, and one line each helps nobody.
-pub fn capped(mut lines: Vec<String>, db: &str) -> Vec<String> {
-    if lines.len() > MAX_LISTED {
-        let more = lines.len() - (MAX_LISTED - 1);
-        lines.truncate(MAX_LISTED - 1);
-        lines.push(format!(
-            "… and {more} more like these (`migrate verify {db}` lists them all)"
-        ));
-    }
-    lines
-}
-
-const MAX_LISTED: usize = 10;
 
 fn ctx<E: Into<anyhow::Error>>(e: E, job: &Job<'_>) -> Failure {
     Failure::from(at_db(e, job))

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use super::{Done, Failure, Inspection, Job, Report, ctx};
+use super::{Done, Failure, Inspection, Job, Report, ctx, recordable};
 use crate::driver::{Driver, NewRow};
 use crate::exit::Fail;
 use crate::graph::and_ticked;
@@ -38,12 +38,15 @@ pub(super) async fn stamp_planned<D: Driver>(
         report.note = Some("already recorded; nothing to stamp".to_owned());
         return Ok(report);
     }
-    let rows: Vec<NewRow> = plan
+    recordable(job, &plan.steps, d.dialect())?;
+    let rows = plan
         .steps
         .iter()
-        .filter_map(|id| job.graph.get(id.as_str()))
-        .map(|r| NewRow::recording(r, "stamp", &job.settings.applied_by))
-        .collect();
+        .map(|id| {
+            let rev = job.revision(id)?;
+            Ok(NewRow::recording(rev, "stamp", &job.settings.applied_by))
+        })
+        .collect::<anyhow::Result<Vec<NewRow>>>()?;
     d.ensure_version_table().await.map_err(|e| ctx(e, job))?;
     d.insert_rows(&rows, purge).await.map_err(|e| ctx(e, job))?;
     report.done = plan

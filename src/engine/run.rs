@@ -21,8 +21,9 @@ pub(super) async fn run_plan<D: Driver>(
     let up = plan.direction == plan::Direction::Up;
     job.progress.begin(job.db, plan.steps.len());
     for id in &plan.steps {
-        let Some(rev) = job.graph.get(id.as_str()) else {
-            continue;
+        let rev = match job.revision(id) {
+            Ok(rev) => rev,
+            Err(error) => return Err(stopped(job, before, report, up, error)),
         };
         job.progress.start(job.db, rev, up);
         let verb = if up { "apply" } else { "revert" };

@@ -1,4 +1,4 @@
-//! Why a database's revisions do not form a valid graph (SPEC §3), and the
+//! Why a database's revisions do not form a valid graph (docs/reference.md, "The graph"), and the
 //! small list-formatting helpers the core's messages share.
 //!
 //! Pure: no file, env, clock or database access.
@@ -8,10 +8,10 @@ use std::path::PathBuf;
 
 use crate::revision::RevisionId;
 
-/// One violation of the graph rules of SPEC §3. Each message names the
+/// One violation of the graph rules of docs/reference.md, "The graph". Each message names the
 /// file(s) and says what to change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GraphError {
+pub(crate) enum GraphError {
     /// Several files declare the same id; `files` is sorted.
     #[error(
         "revision id `{id}` is used by {} files: {}; give each file its own `-- migrate:revision` id",

@@ -1,4 +1,4 @@
-//! The revision graph of one database (SPEC §3): built and validated from
+//! The revision graph of one database (docs/reference.md, "The graph"): built and validated from
 //! the parsed revisions, then queried by targets, plans and state checks.
 //!
 //! Pure: no file, env, clock or database access.
@@ -12,7 +12,7 @@ mod edges;
 mod error;
 mod order;
 mod query;
-pub mod target;
+pub(crate) mod target;
 
 #[cfg(test)]
 mod proptests;
@@ -25,7 +25,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use edges::Edges;
 
-pub use error::GraphError;
+pub(crate) use error::GraphError;
 pub(crate) use error::{and_ticked, or_ticked};
 
 use crate::revision::{Revision, RevisionId};
@@ -34,7 +34,7 @@ use crate::revision::{Revision, RevisionId};
 /// present, acyclic, and no merge listing a parent that is an ancestor of
 /// another of its parents.
 #[derive(Debug, Clone)]
-pub struct Graph {
+pub(crate) struct Graph {
     /// Sorted by id; the index of a revision is its position here.
     revisions: Vec<Revision>,
     /// Parent edges, deduplicated, sorted by id.
@@ -42,7 +42,6 @@ pub struct Graph {
     /// Children (the reverse of `parents`), sorted by id.
     children: Edges,
     /// Who names this revision in `depends-on`, sorted by id.
-    dependents: Edges,
     /// Parents and `depends-on` together: what must be applied first.
     needs: Edges,
     /// Children and dependents together: what must be reverted first.
@@ -62,7 +61,7 @@ impl Graph {
     /// Every problem found, in a stable order: duplicate ids, missing
     /// parents and dependencies, cycles, then redundant parents (only
     /// looked for when there is no cycle).
-    pub fn build(revisions: Vec<Revision>) -> Result<Graph, Vec<GraphError>> {
+    pub(crate) fn build(revisions: Vec<Revision>) -> Result<Graph, Vec<GraphError>> {
         let mut errors = Vec::new();
         let revisions = dedup_ids(revisions, &mut errors);
         let (parents, depends) = link(&revisions, &mut errors);
@@ -106,7 +105,6 @@ impl Graph {
             revisions,
             parents,
             children,
-            dependents,
             needs,
             needed_by,
             rank,

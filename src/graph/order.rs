@@ -1,4 +1,4 @@
-//! The deterministic order of SPEC §3: a topological order where, among the
+//! The deterministic order of docs/reference.md, "The graph": a topological order where, among the
 //! revisions ready at the same time, applying takes the earliest `created`
 //! first (then the smallest id) and reverting the mirror.
 //!
@@ -16,7 +16,7 @@ impl Graph {
     /// revision without `created` sorts before any revision with one.
     /// Ids not in the graph are ignored. Only edges inside `subset` order
     /// it, so pass an ancestor-closed applied set when subtracting one.
-    pub fn apply_order(&self, subset: &BTreeSet<RevisionId>) -> Vec<RevisionId> {
+    pub(crate) fn apply_order(&self, subset: &BTreeSet<RevisionId>) -> Vec<RevisionId> {
         let member = self.membership(subset);
         self.ids_in_order(&self.topological(Some(&member), true))
     }
@@ -24,14 +24,14 @@ impl Graph {
     /// `subset` in revert order: children and dependents first; among
     /// ready revisions the later `created` first (a missing `created` sorts
     /// before any time, so it comes last), then the larger id.
-    pub fn revert_order(&self, subset: &BTreeSet<RevisionId>) -> Vec<RevisionId> {
+    pub(crate) fn revert_order(&self, subset: &BTreeSet<RevisionId>) -> Vec<RevisionId> {
         let member = self.membership(subset);
         self.ids_in_order(&self.topological(Some(&member), false))
     }
 
     /// Every revision, newest first: the full apply order reversed (the
     /// order of `history`).
-    pub fn history_order(&self) -> Vec<RevisionId> {
+    pub(crate) fn history_order(&self) -> Vec<RevisionId> {
         let mut order = vec![0; self.len()];
         for (i, &position) in self.apply_position.iter().enumerate() {
             order[position] = i;

@@ -128,7 +128,7 @@ fn naive_descendants(revs: &[Revision], r: &RevisionId) -> Ids {
     }
 }
 
-/// Checks `steps` against SPEC §3: topological, and each step is the
+/// Checks `steps` against docs/reference.md, "The graph": topological, and each step is the
 /// smallest (or, reverting, largest) (created, id) among those ready.
 fn assert_spec_order(revs: &[Revision], steps: &[RevisionId], applying: bool) {
     let by_id: HashMap<&RevisionId, &Revision> = revs.iter().map(|r| (&r.id, r)).collect();

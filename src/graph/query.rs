@@ -11,63 +11,60 @@ use crate::revision::{Revision, RevisionId};
 
 impl Graph {
     /// The revision with exactly this id.
-    pub fn get(&self, id: &str) -> Option<&Revision> {
+    pub(crate) fn get(&self, id: &str) -> Option<&Revision> {
         self.index_of(id).map(|i| &self.revisions[i])
     }
 
-    pub fn contains(&self, id: &str) -> bool {
+    pub(crate) fn contains(&self, id: &str) -> bool {
         self.index_of(id).is_some()
     }
 
     /// How many revisions the graph holds.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.revisions.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.revisions.is_empty()
-    }
-
     /// Every revision, sorted by id.
-    pub fn revisions(&self) -> &[Revision] {
+    pub(crate) fn revisions(&self) -> &[Revision] {
         &self.revisions
     }
 
     /// Revisions that no other revision names as a parent or in
     /// `depends-on` (a revision only depended upon is not a head).
-    pub fn heads(&self) -> Vec<RevisionId> {
+    pub(crate) fn heads(&self) -> Vec<RevisionId> {
         self.ids_where(|i| self.needed_by[i].is_empty())
     }
 
     /// Revisions without parents.
-    pub fn bases(&self) -> Vec<RevisionId> {
+    pub(crate) fn bases(&self) -> Vec<RevisionId> {
         self.ids_where(|i| self.parents[i].is_empty())
     }
 
     /// Revisions naming `id` as a parent; empty for an unknown id.
-    pub fn children(&self, id: &str) -> Vec<RevisionId> {
+    pub(crate) fn children(&self, id: &str) -> Vec<RevisionId> {
         self.ids_of(self.index_of(id).map_or(&[][..], |i| &self.children[i]))
     }
 
-    /// Revisions naming `id` in `depends-on`; empty for an unknown id.
-    pub fn dependents(&self, id: &str) -> Vec<RevisionId> {
-        self.ids_of(self.index_of(id).map_or(&[][..], |i| &self.dependents[i]))
+    /// True when no revision names `id` as a parent or in `depends-on`.
+    pub(crate) fn is_head(&self, id: &str) -> bool {
+        self.index_of(id)
+            .is_some_and(|i| self.needed_by[i].is_empty())
     }
 
     /// True when several revisions name `id` as a parent.
-    pub fn is_branch_point(&self, id: &str) -> bool {
+    pub(crate) fn is_branch_point(&self, id: &str) -> bool {
         self.index_of(id)
             .is_some_and(|i| self.children[i].len() > 1)
     }
 
     /// True when `id` has several (distinct) parents.
-    pub fn is_merge_point(&self, id: &str) -> bool {
+    pub(crate) fn is_merge_point(&self, id: &str) -> bool {
         self.index_of(id).is_some_and(|i| self.parents[i].len() > 1)
     }
 
     /// X*: the given revisions with every revision they need, through
     /// parents and `depends-on`. Unknown ids are ignored.
-    pub fn closure<'a>(
+    pub(crate) fn closure<'a>(
         &self,
         ids: impl IntoIterator<Item = &'a RevisionId>,
     ) -> BTreeSet<RevisionId> {
@@ -79,11 +76,11 @@ impl Graph {
         self.ids_marked(&marked)
     }
 
-    /// The descendants of `ids` that `down --to` reverts (SPEC §3): what is
+    /// The descendants of `ids` that `down --to` reverts (docs/reference.md, "The graph"): what is
     /// reachable from their children through child and dependent edges.
     /// A revision naming one of `ids` only in `depends-on` is not included
     /// unless it is reachable that way. Unknown ids are ignored.
-    pub fn descendants<'a>(
+    pub(crate) fn descendants<'a>(
         &self,
         ids: impl IntoIterator<Item = &'a RevisionId>,
     ) -> BTreeSet<RevisionId> {
@@ -99,7 +96,7 @@ impl Graph {
     /// The heads of the branch labelled `label`: the revisions reachable
     /// from a revision carrying the label through child edges that have no
     /// children themselves. Empty when no revision carries the label.
-    pub fn label_heads(&self, label: &str) -> Vec<RevisionId> {
+    pub(crate) fn label_heads(&self, label: &str) -> Vec<RevisionId> {
         let starts: Vec<usize> = (0..self.len())
             .filter(|&i| self.revisions[i].labels.iter().any(|l| l == label))
             .collect();
@@ -107,10 +104,10 @@ impl Graph {
         self.ids_where(|i| marked[i] && self.children[i].is_empty())
     }
 
-    /// The applied heads (SPEC §4): revisions of `applied` that no revision
+    /// The applied heads (docs/reference.md, "The version table"): revisions of `applied` that no revision
     /// of `applied` names as a parent or in `depends-on`. Ids not in the
     /// graph are ignored.
-    pub fn applied_heads(&self, applied: &BTreeSet<RevisionId>) -> Vec<RevisionId> {
+    pub(crate) fn applied_heads(&self, applied: &BTreeSet<RevisionId>) -> Vec<RevisionId> {
         let member = self.membership(applied);
         self.ids_where(|i| member[i] && !self.needed_by[i].iter().any(|&c| member[c]))
     }
@@ -119,7 +116,7 @@ impl Graph {
     /// counting as its own ancestor) of `heads`: where they diverged. Of
     /// several nearest ones, the latest in apply order. `None` when they
     /// share no ancestor, `heads` is empty or holds an unknown id.
-    pub fn divergence(&self, heads: &[RevisionId]) -> Option<RevisionId> {
+    pub(crate) fn divergence(&self, heads: &[RevisionId]) -> Option<RevisionId> {
         let mut common: Option<Vec<bool>> = None;
         for head in heads {
             let start = self.index_of(head.as_str())?;

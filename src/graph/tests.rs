@@ -138,7 +138,7 @@ fn heads_exclude_revisions_only_depended_upon() {
     let g = graph("a; b<a; x; y<x dep=b");
     assert_eq!(g.heads(), ids(&["y"]));
     assert_eq!(g.bases(), ids(&["a", "x"]));
-    assert_eq!(g.dependents("b"), ids(&["y"]));
+    assert!(!g.is_head("b") && g.is_head("y"));
     assert_eq!(g.children("b"), ids(&[]));
     assert_eq!(g.children("x"), ids(&["y"]));
 }
@@ -241,7 +241,7 @@ fn divergence_is_the_nearest_common_ancestor() {
 #[test]
 fn empty_graph_builds() {
     let g = Graph::build(Vec::new()).unwrap();
-    assert!(g.is_empty());
+    assert_eq!(g.len(), 0);
     assert!(g.heads().is_empty());
     assert!(g.history_order().is_empty());
 }

@@ -26,13 +26,14 @@
 
 use std::collections::HashSet;
 
-use super::graph_node::{GraphNode, MARK_APPLIED, one_line, short_id};
+use super::graph_node::{GraphNode, one_line, short_id};
+use super::marks::Mark;
 
 /// Draws `nodes`, given newest first (every node before its parents).
 ///
 /// Nodes out of that order, unknown parents and duplicate ids are drawn as
 /// well as they can be; nothing panics.
-pub fn draw(nodes: &[GraphNode]) -> String {
+pub(crate) fn draw(nodes: &[GraphNode]) -> String {
     let mut drawing = Drawing {
         lanes: Vec::new(),
         pending: nodes.iter().map(|n| n.id.as_str()).collect(),
@@ -178,7 +179,7 @@ impl<'a> Drawing<'a> {
 
     fn node_row(&mut self, column: usize, node: &GraphNode) {
         let mut row = self.lane_chars(self.lanes.len());
-        row[2 * column] = if node.has_mark(MARK_APPLIED) {
+        row[2 * column] = if node.has_mark(Mark::Applied) {
             '*'
         } else {
             'o'

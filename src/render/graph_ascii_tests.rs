@@ -1,7 +1,7 @@
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::render::graph_node::{MARK_BRANCHPOINT, MARK_HEAD, MARK_MERGEPOINT};
+use crate::render::marks::Mark;
 
 /// Nodes from `(id, parents, message)` triples, in the given (newest first) order.
 fn hist(spec: &[(&str, &[&str], &str)]) -> Vec<GraphNode> {
@@ -15,8 +15,8 @@ fn lines(expected: &[&str]) -> String {
     expected.iter().map(|l| format!("{l}\n")).collect()
 }
 
-fn mark(mut node: GraphNode, marks: &[&str]) -> GraphNode {
-    node.marks = marks.iter().map(|m| (*m).to_owned()).collect();
+fn mark(mut node: GraphNode, marks: &[Mark]) -> GraphNode {
+    node.marks = marks.iter().map(|m| m.word().to_owned()).collect();
     node
 }
 
@@ -25,13 +25,13 @@ fn straight_chain_is_one_lane() {
     let nodes = vec![
         mark(
             GraphNode::new("c3", &["b2"], "add positions.notes"),
-            &[MARK_HEAD],
+            &[Mark::Head],
         ),
         mark(
             GraphNode::new("b2", &["a1"], "create portfolios"),
-            &[MARK_APPLIED],
+            &[Mark::Applied],
         ),
-        mark(GraphNode::new("a1", &[], "create users"), &[MARK_APPLIED]),
+        mark(GraphNode::new("a1", &[], "create users"), &[Mark::Applied]),
     ];
     assert_eq!(
         draw(&nodes),
@@ -46,9 +46,9 @@ fn straight_chain_is_one_lane() {
 #[test]
 fn two_heads_on_one_parent_diverge_visibly() {
     let nodes = vec![
-        mark(GraphNode::new("b1", &["x"], "chain b"), &[MARK_HEAD]),
-        mark(GraphNode::new("a1", &["x"], "chain a"), &[MARK_HEAD]),
-        mark(GraphNode::new("x", &[], "base"), &[MARK_BRANCHPOINT]),
+        mark(GraphNode::new("b1", &["x"], "chain b"), &[Mark::Head]),
+        mark(GraphNode::new("a1", &["x"], "chain a"), &[Mark::Head]),
+        mark(GraphNode::new("x", &[], "base"), &[Mark::BranchPoint]),
     ];
     assert_eq!(
         draw(&nodes),
@@ -66,11 +66,11 @@ fn branch_and_merge() {
     let nodes = vec![
         mark(
             GraphNode::new("m", &["a", "b"], "merge"),
-            &[MARK_HEAD, MARK_MERGEPOINT],
+            &[Mark::Head, Mark::MergePoint],
         ),
         GraphNode::new("b", &["x"], "on b"),
         GraphNode::new("a", &["x"], "on a"),
-        mark(GraphNode::new("x", &[], "base"), &[MARK_BRANCHPOINT]),
+        mark(GraphNode::new("x", &[], "base"), &[Mark::BranchPoint]),
     ];
     assert_eq!(
         draw(&nodes),

@@ -11,12 +11,13 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use super::graph_node::{GraphNode, MARK_APPLIED, MARK_HEAD, MARK_MERGEPOINT, one_line, short_id};
+use super::graph_node::{GraphNode, one_line, short_id};
+use super::marks::Mark;
 
 /// Draws `nodes` (newest first) as a Graphviz document.
 ///
 /// Edges to ids not in `nodes` (below a `--range`) are left out.
-pub fn draw(nodes: &[GraphNode]) -> String {
+pub(crate) fn draw(nodes: &[GraphNode]) -> String {
     let present: HashSet<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
     let mut out = String::from("digraph revisions {\n");
     out.push_str("  rankdir=BT;\n");
@@ -60,17 +61,17 @@ fn attributes(node: &GraphNode) -> String {
     }
     let mut attrs = vec![format!("label={}", quote(&label))];
     let mut styles = Vec::new();
-    if node.has_mark(MARK_MERGEPOINT) {
+    if node.has_mark(Mark::MergePoint) {
         styles.push("rounded");
     }
-    if node.has_mark(MARK_APPLIED) {
+    if node.has_mark(Mark::Applied) {
         styles.push("filled");
         attrs.push("fillcolor=\"#d9f2d9\"".to_owned());
     }
     if !styles.is_empty() {
         attrs.push(format!("style=\"{}\"", styles.join(",")));
     }
-    if node.has_mark(MARK_HEAD) {
+    if node.has_mark(Mark::Head) {
         attrs.push("peripheries=2".to_owned());
     }
     attrs.join(", ")
@@ -98,10 +99,9 @@ fn quote(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::graph_node::MARK_BRANCHPOINT;
 
-    fn mark(mut node: GraphNode, marks: &[&str]) -> GraphNode {
-        node.marks = marks.iter().map(|m| (*m).to_owned()).collect();
+    fn mark(mut node: GraphNode, marks: &[Mark]) -> GraphNode {
+        node.marks = marks.iter().map(|m| m.word().to_owned()).collect();
         node
     }
 
@@ -112,14 +112,14 @@ mod tests {
         let nodes = vec![
             mark(
                 GraphNode::new("m", &["a", "b"], "merge"),
-                &[MARK_HEAD, MARK_MERGEPOINT],
+                &[Mark::Head, Mark::MergePoint],
             ),
-            mark(c, &[MARK_HEAD]),
+            mark(c, &[Mark::Head]),
             GraphNode::new("b", &["x"], "on b"),
             GraphNode::new("a", &["x"], "on a"),
             mark(
                 GraphNode::new("x", &[], "base"),
-                &[MARK_BRANCHPOINT, MARK_APPLIED],
+                &[Mark::BranchPoint, Mark::Applied],
             ),
         ];
         let expected = r##"digraph revisions {

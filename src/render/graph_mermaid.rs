@@ -11,12 +11,13 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use super::graph_node::{GraphNode, MARK_APPLIED, MARK_HEAD, MARK_MERGEPOINT, one_line, short_id};
+use super::graph_node::{GraphNode, one_line, short_id};
+use super::marks::Mark;
 
 /// Draws `nodes` (newest first) as a Mermaid document.
 ///
 /// Edges to ids not in `nodes` (below a `--range`) are left out.
-pub fn draw(nodes: &[GraphNode]) -> String {
+pub(crate) fn draw(nodes: &[GraphNode]) -> String {
     let mut index: HashMap<&str, usize> = HashMap::with_capacity(nodes.len());
     for (i, node) in nodes.iter().enumerate() {
         index.entry(node.id.as_str()).or_insert(i);
@@ -25,7 +26,7 @@ pub fn draw(nodes: &[GraphNode]) -> String {
     for (i, node) in nodes.iter().enumerate() {
         let label = escape(&label(node));
         // Writing to a String cannot fail. Merge points get rounded corners.
-        let _ = if node.has_mark(MARK_MERGEPOINT) {
+        let _ = if node.has_mark(Mark::MergePoint) {
             writeln!(out, "  n{i}(\"{label}\")")
         } else {
             writeln!(out, "  n{i}[\"{label}\"]")
@@ -40,9 +41,9 @@ pub fn draw(nodes: &[GraphNode]) -> String {
         }
     }
     let classes = [
-        ("head", MARK_HEAD, "stroke-width:3px"),
-        ("merge", MARK_MERGEPOINT, "stroke-dasharray:5 3"),
-        ("applied", MARK_APPLIED, "fill:#d9f2d9"),
+        ("head", Mark::Head, "stroke-width:3px"),
+        ("merge", Mark::MergePoint, "stroke-dasharray:5 3"),
+        ("applied", Mark::Applied, "fill:#d9f2d9"),
     ];
     for (class, mark, style) in classes {
         let members: Vec<String> = nodes
@@ -99,8 +100,8 @@ fn escape(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn mark(mut node: GraphNode, marks: &[&str]) -> GraphNode {
-        node.marks = marks.iter().map(|m| (*m).to_owned()).collect();
+    fn mark(mut node: GraphNode, marks: &[Mark]) -> GraphNode {
+        node.marks = marks.iter().map(|m| m.word().to_owned()).collect();
         node
     }
 
@@ -111,12 +112,12 @@ mod tests {
         let nodes = vec![
             mark(
                 GraphNode::new("m", &["a", "b"], "merge"),
-                &[MARK_HEAD, MARK_MERGEPOINT],
+                &[Mark::Head, Mark::MergePoint],
             ),
-            mark(c, &[MARK_HEAD]),
+            mark(c, &[Mark::Head]),
             GraphNode::new("b", &["x"], "on b"),
             GraphNode::new("a", &["x"], "on a"),
-            mark(GraphNode::new("x", &[], "base"), &[MARK_APPLIED]),
+            mark(GraphNode::new("x", &[], "base"), &[Mark::Applied]),
         ];
         let expected = r##"flowchart BT
   n0("m<br/>merge<br/>#40;head, mergepoint#41;")

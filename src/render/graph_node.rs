@@ -4,9 +4,11 @@
 //! [`GraphNode`] rather than the graph type so that they stay independent of
 //! it; the `graph` and `history` commands build the slice.
 
+use super::marks::Mark;
+
 /// One revision to draw.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct GraphNode {
+pub(crate) struct GraphNode {
     /// The revision id.
     pub id: String,
     /// Parent ids in file order. Ids that are not in the drawn slice (outside
@@ -17,26 +19,18 @@ pub struct GraphNode {
     pub depends_on: Vec<String>,
     /// The one-line message.
     pub message: String,
-    /// Words shown after the message, in this order: [`MARK_HEAD`],
-    /// [`MARK_BRANCHPOINT`], [`MARK_MERGEPOINT`], [`MARK_APPLIED`], labels...
+    /// Words shown after the message: the [`Mark`] words in their order,
+    /// then `label: NAME` for each label.
     pub marks: Vec<String>,
 }
 
-/// Mark of a revision no other revision names as a parent or in `depends-on`.
-pub const MARK_HEAD: &str = "head";
-/// Mark of a revision with several children.
-pub const MARK_BRANCHPOINT: &str = "branchpoint";
-/// Mark of a revision with several parents.
-pub const MARK_MERGEPOINT: &str = "mergepoint";
-/// Mark of a revision the database has applied.
-pub const MARK_APPLIED: &str = "applied";
-
 /// How many characters of an id the drawings show (Alembic ids are 12 long).
-pub const SHORT_ID_LEN: usize = 12;
+pub(crate) const SHORT_ID_LEN: usize = 12;
 
 impl GraphNode {
     /// A node with the given id, parents and message, and no marks.
-    pub fn new(id: &str, parents: &[&str], message: &str) -> Self {
+    #[cfg(test)]
+    pub(crate) fn new(id: &str, parents: &[&str], message: &str) -> Self {
         Self {
             id: id.to_owned(),
             parents: parents.iter().map(|p| (*p).to_owned()).collect(),
@@ -47,24 +41,19 @@ impl GraphNode {
     }
 
     /// True when `mark` is among the node's marks.
-    pub fn has_mark(&self, mark: &str) -> bool {
-        self.marks.iter().any(|m| m == mark)
-    }
-
-    /// The id cut to [`SHORT_ID_LEN`] characters (on a char boundary).
-    pub fn short_id(&self) -> String {
-        short_id(&self.id)
+    pub(crate) fn has_mark(&self, mark: Mark) -> bool {
+        self.marks.iter().any(|m| m == mark.word())
     }
 }
 
 /// `id` cut to [`SHORT_ID_LEN`] characters (on a char boundary).
-pub fn short_id(id: &str) -> String {
+pub(crate) fn short_id(id: &str) -> String {
     one_line(id).chars().take(SHORT_ID_LEN).collect()
 }
 
 /// `text` with every control character (newlines, tabs, escapes) made a
 /// space, so that hostile text cannot break a drawing's layout or a terminal.
-pub fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()

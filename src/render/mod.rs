@@ -1,11 +1,12 @@
 //! Rendering: the printer (the only writer to stdout/stderr), tables,
 //! progress, graph drawings and the JSON documents.
 
-pub mod graph_ascii;
-pub mod graph_dot;
-pub mod graph_mermaid;
-pub mod graph_node;
-pub mod printer;
-pub mod progress;
-pub mod run_report;
-pub mod table;
+pub(crate) mod graph_ascii;
+pub(crate) mod graph_dot;
+pub(crate) mod graph_mermaid;
+pub(crate) mod graph_node;
+pub(crate) mod marks;
+pub(crate) mod printer;
+pub(crate) mod progress;
+pub(crate) mod run_report;
+pub(crate) mod table;

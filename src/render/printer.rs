@@ -13,10 +13,9 @@ use crate::url::DbUrl;
 
 /// Decides where output goes and how it looks, from the global flags.
 #[derive(Debug, Clone)]
-pub struct Printer {
+pub(crate) struct Printer {
     pub format: Format,
     pub quiet: bool,
-    pub verbose: u8,
     /// Colour on stderr (diagnostics, progress).
     pub color: bool,
     /// Colour and terminal width for tables on stdout.
@@ -32,7 +31,7 @@ const CYAN: &str = "\x1b[1;36m";
 const RESET: &str = "\x1b[0m";
 
 impl Printer {
-    pub fn new(args: &GlobalArgs, no_color_env: bool) -> Self {
+    pub(crate) fn new(args: &GlobalArgs, no_color_env: bool) -> Self {
         let stderr_tty = std::io::stderr().is_terminal();
         let stdout_tty = std::io::stdout().is_terminal();
         let color = match args.color {
@@ -43,7 +42,6 @@ impl Printer {
         Self {
             format: args.format,
             quiet: args.quiet,
-            verbose: args.verbosity,
             color,
             stdout_tty: stdout_tty && args.color != ColorChoice::Never && !no_color_env
                 || args.color == ColorChoice::Always,
@@ -53,11 +51,10 @@ impl Printer {
     }
 
     /// A printer for errors before the flags are known: plain text, stderr.
-    pub fn plain() -> Self {
+    pub(crate) fn plain() -> Self {
         Self {
             format: Format::Text,
             quiet: false,
-            verbose: 0,
             color: false,
             stdout_tty: false,
             stderr_tty: false,
@@ -66,7 +63,7 @@ impl Printer {
     }
 
     /// From now on, every output is scrubbed of this URL's password.
-    pub fn add_secret(&self, url: &DbUrl) {
+    pub(crate) fn add_secret(&self, url: &DbUrl) {
         if url.password().is_some()
             && let Ok(mut s) = self.secrets.lock()
         {
@@ -75,19 +72,19 @@ impl Printer {
     }
 
     /// `text` with every known password replaced.
-    pub fn scrub(&self, text: &str) -> String {
+    pub(crate) fn scrub(&self, text: &str) -> String {
         let Ok(secrets) = self.secrets.lock() else {
             return text.to_owned();
         };
         secrets.iter().fold(text.to_owned(), |t, url| url.scrub(&t))
     }
 
-    pub fn is_json(&self) -> bool {
+    pub(crate) fn is_json(&self) -> bool {
         self.format == Format::Json
     }
 
     /// Writes a text result to stdout (nothing in JSON mode).
-    pub fn text(&self, text: &str) {
+    pub(crate) fn text(&self, text: &str) {
         if self.is_json() || text.is_empty() {
             return;
         }
@@ -101,7 +98,7 @@ impl Printer {
     }
 
     /// Writes a text result to stdout whatever the format (e.g. `sql`, `graph`).
-    pub fn raw(&self, text: &str) {
+    pub(crate) fn raw(&self, text: &str) {
         let mut text = self.scrub(text);
         if !text.is_empty() && !text.ends_with('\n') {
             text.push('\n');
@@ -112,7 +109,7 @@ impl Printer {
     }
 
     /// Writes one JSON document to stdout (only in JSON mode).
-    pub fn json<T: Serialize>(&self, doc: &T) {
+    pub(crate) fn json<T: Serialize>(&self, doc: &T) {
         if !self.is_json() {
             return;
         }
@@ -127,7 +124,7 @@ impl Printer {
         }
     }
 
-    pub fn warn(&self, message: &str) {
+    pub(crate) fn warn(&self, message: &str) {
         if !self.quiet {
             self.stderr(&format!(
                 "{}: {}\n",
@@ -137,13 +134,13 @@ impl Printer {
         }
     }
 
-    pub fn note(&self, message: &str) {
+    pub(crate) fn note(&self, message: &str) {
         if !self.quiet {
             self.stderr(&format!("{}\n", self.scrub(message)));
         }
     }
 
-    pub fn hint(&self, message: &str) {
+    pub(crate) fn hint(&self, message: &str) {
         if !self.quiet {
             self.stderr(&format!(
                 "{}: {}\n",
@@ -153,8 +150,21 @@ impl Printer {
         }
     }
 
+    /// The one way a failure is shown: its message, each cause the
+    /// message does not already say, and the first hint in its chain.
+    pub(crate) fn failure(&self, err: &anyhow::Error) {
+        let message = err.to_string();
+        let mut causes: Vec<String> = Vec::new();
+        for cause in err.chain().skip(1).map(ToString::to_string) {
+            if cause != message && causes.last() != Some(&cause) {
+                causes.push(cause);
+            }
+        }
+        self.error(&message, &causes, crate::exit::hint(err).as_deref());
+    }
+
     /// An error with its causes (each on its own line) and an optional hint.
-    pub fn error(&self, message: &str, causes: &[String], hint: Option<&str>) {
+    pub(crate) fn error(&self, message: &str, causes: &[String], hint: Option<&str>) {
         let mut s = format!("{}: {message}\n", self.paint(RED, "error"));
         for c in causes {
             for (i, line) in c.lines().enumerate() {

@@ -11,13 +11,13 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::revision::Revision;
 
 /// Reports each revision as it runs; silent with `-q` or in JSON mode.
-pub struct Progress {
+pub(crate) struct Progress {
     enabled: bool,
     bars: Option<(MultiProgress, Mutex<BTreeMap<String, ProgressBar>>)>,
 }
 
 impl Progress {
-    pub fn new(enabled: bool, terminal: bool) -> Self {
+    pub(crate) fn new(enabled: bool, terminal: bool) -> Self {
         let bars = (enabled && terminal).then(|| {
             (
                 MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
@@ -27,7 +27,7 @@ impl Progress {
         Self { enabled, bars }
     }
 
-    pub fn silent() -> Self {
+    pub(crate) fn silent() -> Self {
         Self {
             enabled: false,
             bars: None,
@@ -35,7 +35,7 @@ impl Progress {
     }
 
     /// A database starts a plan of `total` steps.
-    pub fn begin(&self, db: &str, total: usize) {
+    pub(crate) fn begin(&self, db: &str, total: usize) {
         let Some((multi, map)) = &self.bars else {
             return;
         };
@@ -53,13 +53,13 @@ impl Progress {
         }
     }
 
-    pub fn start(&self, db: &str, rev: &Revision, _up: bool) {
+    pub(crate) fn start(&self, db: &str, rev: &Revision, _up: bool) {
         if let Some(bar) = self.bar(db) {
             bar.set_message(format!("{} {}", rev.id, rev.message));
         }
     }
 
-    pub fn finish(&self, db: &str, rev: &Revision, took: Duration, up: bool) {
+    pub(crate) fn finish(&self, db: &str, rev: &Revision, took: Duration, up: bool) {
         if !self.enabled {
             return;
         }
@@ -72,7 +72,7 @@ impl Progress {
         let line = format!(
             "{db}: {verb} {}{message} ({})",
             rev.id,
-            format_duration(took)
+            crate::human::duration(took)
         );
         match (&self.bars, self.bar(db)) {
             (Some((multi, _)), Some(bar)) => {
@@ -89,13 +89,13 @@ impl Progress {
     }
 
     /// The run on `db` stopped early.
-    pub fn abandon(&self, db: &str) {
+    pub(crate) fn abandon(&self, db: &str) {
         if let Some(bar) = self.bar(db) {
             bar.abandon();
         }
     }
 
-    pub fn end(&self, db: &str) {
+    pub(crate) fn end(&self, db: &str) {
         if let Some(bar) = self.bar(db) {
             bar.finish_and_clear();
         }
@@ -104,15 +104,5 @@ impl Progress {
     fn bar(&self, db: &str) -> Option<ProgressBar> {
         let (_, map) = self.bars.as_ref()?;
         map.lock().ok()?.get(db).cloned()
-    }
-}
-
-/// `12 ms`, `1.5 s`
-pub fn format_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        format!("{ms} ms")
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
     }
 }

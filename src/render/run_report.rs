@@ -7,19 +7,18 @@ use serde::Serialize;
 
 use crate::engine::Outcome;
 use crate::graph::Graph;
-use crate::render::progress::format_duration;
 use crate::render::table;
 
 /// `up --dry-run --format json`: `{ "core": { "pending": [ ... ] } }`
 #[derive(Serialize)]
-pub struct PlanDoc {
+pub(crate) struct PlanDoc {
     pub pending: Vec<PlanStep>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 #[derive(Serialize)]
-pub struct PlanStep {
+pub(crate) struct PlanStep {
     pub revision: String,
     pub message: String,
     pub file: String,
@@ -29,7 +28,7 @@ pub struct PlanStep {
 
 /// `up --format json`: `{ "core": { "status": "ok", "applied": [...], "current": [...] } }`
 #[derive(Serialize)]
-pub struct ResultDoc {
+pub(crate) struct ResultDoc {
     pub status: &'static str,
     pub applied: Vec<AppliedStep>,
     pub current: Vec<String>,
@@ -38,12 +37,12 @@ pub struct ResultDoc {
 }
 
 #[derive(Serialize)]
-pub struct AppliedStep {
+pub(crate) struct AppliedStep {
     pub revision: String,
     pub duration_ms: u128,
 }
 
-pub fn plan_json(
+pub(crate) fn plan_json(
     results: &BTreeMap<String, Outcome>,
     dbs: &BTreeMap<&str, &Graph>,
 ) -> BTreeMap<String, PlanDoc> {
@@ -81,7 +80,10 @@ fn steps(ids: &[crate::revision::RevisionId], graph: Option<&&Graph>) -> Vec<Pla
         .collect()
 }
 
-pub fn plan_text(results: &BTreeMap<String, Outcome>, dbs: &BTreeMap<&str, &Graph>) -> String {
+pub(crate) fn plan_text(
+    results: &BTreeMap<String, Outcome>,
+    dbs: &BTreeMap<&str, &Graph>,
+) -> String {
     let mut s = String::new();
     for (name, outcome) in results {
         let Outcome::Ran(Ok(r)) = outcome else {
@@ -109,7 +111,7 @@ pub fn plan_text(results: &BTreeMap<String, Outcome>, dbs: &BTreeMap<&str, &Grap
     s
 }
 
-pub fn result_json(results: &BTreeMap<String, Outcome>) -> BTreeMap<String, ResultDoc> {
+pub(crate) fn result_json(results: &BTreeMap<String, Outcome>) -> BTreeMap<String, ResultDoc> {
     results
         .iter()
         .map(|(name, outcome)| {
@@ -154,7 +156,7 @@ pub fn result_json(results: &BTreeMap<String, Outcome>) -> BTreeMap<String, Resu
 }
 
 /// One row per database: what ran and how it ended.
-pub fn result_text(results: &BTreeMap<String, Outcome>, tty: bool) -> String {
+pub(crate) fn result_text(results: &BTreeMap<String, Outcome>, tty: bool) -> String {
     let rows: Vec<Vec<String>> = results
         .iter()
         .map(|(name, outcome)| match outcome {
@@ -167,7 +169,7 @@ pub fn result_text(results: &BTreeMap<String, Outcome>, tty: bool) -> String {
                         "{} revision{} ({})",
                         r.done.len(),
                         plural(r.done.len()),
-                        format_duration(took)
+                        crate::human::duration(took)
                     )
                 };
                 vec![name.clone(), "ok".to_owned(), what]

@@ -3,7 +3,7 @@
 use comfy_table::{ContentArrangement, Table, presets};
 
 /// Renders rows under headers; `tty` picks the boxed style.
-pub fn render(headers: &[&str], rows: &[Vec<String>], tty: bool) -> String {
+pub(crate) fn render(headers: &[&str], rows: &[Vec<String>], tty: bool) -> String {
     let mut table = Table::new();
     if tty {
         table

@@ -1,4 +1,4 @@
-//! The SHA-256 of a revision's `up` section (SPEC §2), held as its 32 bytes
+//! The SHA-256 of a revision's `up` section (docs/reference.md, "Revision files"), held as its 32 bytes
 //! and shown as 64 lower-case hex digits, which is how the version table
 //! stores it.
 

@@ -1,4 +1,4 @@
-//! Pure: `-- migrate:` directive lines (SPEC §2): recognising them, their
+//! Pure: `-- migrate:` directive lines (docs/reference.md, "Revision files"): recognising them, their
 //! names, and the header values they carry, validated. No I/O.
 
 use std::collections::HashSet;

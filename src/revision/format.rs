@@ -1,4 +1,4 @@
-//! Pure: writes a new revision file in the canonical layout of SPEC §2, the
+//! Pure: writes a new revision file in the canonical layout of docs/reference.md, "Revision files", the
 //! inverse of [`parse`](super::parse::parse) for everything `new` and `merge`
 //! write. No file, env, clock or database access (the caller passes the time).
 

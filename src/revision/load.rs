@@ -1,5 +1,5 @@
 //! I/O: walks a migrations folder, reads every `*.sql` file and parses it
-//! (SPEC §2). The only place revision files are read. Every problem is
+//! (docs/reference.md, "Revision files"). The only place revision files are read. Every problem is
 //! collected, so `check` can report them all at once.
 
 use std::collections::HashSet;
@@ -76,11 +76,8 @@ pub fn load_dir(dir: &Path, display_base: &Path) -> LoadedDir {
 /// them are read by one set of threads, so two folders of a thousand files
 /// keep every core busy without starting a set of threads per folder.
 pub fn load_dirs(dirs: &[&Path], display_base: &Path) -> Vec<LoadedDir> {
-    let walks: Vec<Result<Walk<'_>, LoadError>> = map_threads(
-        dirs.to_vec(),
-        |dir| walk(dir, display_base),
-        |i| Err(thread_lost(&shown_path(dirs[i], display_base))),
-    );
+    let walks: Vec<Result<Walk<'_>, LoadError>> =
+        map_threads(dirs.to_vec(), |dir| walk(dir, display_base));
     let total = walks
         .iter()
         .map(|w| w.as_ref().map_or(0, |w| w.files.len()))
@@ -109,13 +106,7 @@ pub fn load_dirs(dirs: &[&Path], display_base: &Path) -> Vec<LoadedDir> {
             }
         }
     }
-    let folder_of: Vec<usize> = chunks.iter().map(|c| c.folder).collect();
-    let lost = |i: usize| {
-        let folder = folder_of[i];
-        let error = thread_lost(&shown_path(dirs[folder], display_base));
-        (folder, only_error(error))
-    };
-    for (folder, chunk) in map_threads(chunks, Chunk::read, lost) {
+    for (folder, chunk) in map_threads(chunks, Chunk::read) {
         join(&mut loaded[folder].revisions, chunk.revisions);
         join(&mut loaded[folder].errors, chunk.errors);
     }
@@ -297,6 +288,7 @@ struct Chunk<'a> {
 
 impl Chunk<'_> {
     fn read(self) -> (usize, LoadedDir) {
+        crate::panics::planted("reader");
         let mut reader = Reader::new();
         let mut path = PathBuf::new();
         let mut loaded = LoadedDir {
@@ -326,14 +318,6 @@ impl Chunk<'_> {
             }
         }
         (self.folder, loaded)
-    }
-}
-
-/// A reader thread died; never expected, but it must not lose files silently.
-fn thread_lost(path: &Path) -> LoadError {
-    LoadError::Io {
-        path: path.to_owned(),
-        source: io::Error::other("the thread reading this stopped unexpectedly"),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Revisions: the parsed, validated form of one revision file (SPEC §2).
+//! Revisions: the parsed, validated form of one revision file (docs/reference.md, "Revision files").
 //!
 //! Pure types; `parse` turns bytes into a [`Revision`], `format` writes a new
 //! revision file, `load` walks a folder (the only I/O here).

@@ -1,4 +1,4 @@
-//! Pure: revision file bytes -> [`Revision`] (SPEC §2), and the `up` checksum.
+//! Pure: revision file bytes -> [`Revision`] (docs/reference.md, "Revision files"), and the `up` checksum.
 //! No file, env, clock or database access.
 //!
 //! A file is a header of `-- migrate:` directive lines (blank lines allowed),
@@ -76,7 +76,7 @@ fn revision(header: Header, body: &Body<'_>, path: PathBuf) -> Revision {
     }
 }
 
-/// The checksum of an `up` section (SPEC §2); see [`Checksum::of_up`].
+/// The checksum of an `up` section (docs/reference.md, "Revision files"); see [`Checksum::of_up`].
 pub fn checksum(up: &str) -> Checksum {
     Checksum::of_up(up)
 }

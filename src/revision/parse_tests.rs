@@ -3,7 +3,7 @@ use super::*;
 use crate::revision::{IdDirective, IdError, RevisionId};
 use proptest::prelude::*;
 
-const SPEC_EXAMPLE: &str = "\
+const DOCS_EXAMPLE: &str = "\
 -- migrate:revision 9b0768a49ad8
 -- migrate:parents ce3dd9222427
 -- migrate:message add multi-portfolio support
@@ -145,7 +145,7 @@ fails! {
 
 #[test]
 fn spec_example_parses_into_every_field() {
-    let r = ok(SPEC_EXAMPLE);
+    let r = ok(DOCS_EXAMPLE);
     assert_eq!(r.id.as_str(), "9b0768a49ad8");
     assert_eq!(r.parents.to_vec(), ids(&["ce3dd9222427"]));
     assert_eq!(r.message, "add multi-portfolio support");
@@ -207,15 +207,15 @@ fn crlf_file_has_the_lf_checksum_and_keeps_its_bytes() {
 
 #[test]
 fn header_and_down_edits_keep_the_checksum() {
-    let base = ok(SPEC_EXAMPLE).checksum;
-    let header_edit = SPEC_EXAMPLE
+    let base = ok(DOCS_EXAMPLE).checksum;
+    let header_edit = DOCS_EXAMPLE
         .replace("add multi-portfolio support", "reworded")
         .replace(
             "-- migrate:created",
             "-- migrate:labels x\n\n-- migrate:created",
         );
-    let down_edit = SPEC_EXAMPLE.replace("DROP COLUMN", "DROP COLUMN IF EXISTS");
-    let up_edit = SPEC_EXAMPLE.replace("ADD COLUMN", "ADD COLUMN IF NOT EXISTS");
+    let down_edit = DOCS_EXAMPLE.replace("DROP COLUMN", "DROP COLUMN IF EXISTS");
+    let up_edit = DOCS_EXAMPLE.replace("ADD COLUMN", "ADD COLUMN IF NOT EXISTS");
     assert_eq!(ok(header_edit).checksum, base);
     assert_eq!(ok(down_edit).checksum, base);
     assert_ne!(ok(up_edit).checksum, base);

@@ -5,7 +5,7 @@
 use url::Url;
 
 use super::{
-    ConnectionTarget, DriverKind, Parts, UrlError, percent_decode, query_secrets, redact_query,
+    ConnectionTarget, Dialect, Parts, UrlError, percent_decode, query_secrets, redact_query,
 };
 
 /// Query parameters sqlx's PostgreSQL driver reads. In a SQLAlchemy
@@ -33,7 +33,12 @@ const PG_PARAMS: &[&str] = &[
 ];
 
 /// Parses everything after `scheme:` for a server database.
-pub(super) fn parse(kind: DriverKind, rest: &str, driver: Option<&str>) -> Result<Parts, UrlError> {
+pub(super) fn parse(
+    kind: Dialect,
+    rest: &str,
+    driver: Option<&str>,
+    written_scheme: &str,
+) -> Result<Parts, UrlError> {
     let scheme = scheme_of(kind);
     let (rest, unencoded_password) = match encode_sqlalchemy_password(rest) {
         Some((rewritten, password)) => (rewritten, Some(password)),
@@ -43,6 +48,8 @@ pub(super) fn parse(kind: DriverKind, rest: &str, driver: Option<&str>) -> Resul
     let mut url =
         Url::parse(&format!("{scheme}:{rest}")).map_err(|e| map_url_error(kind, e, rest))?;
     url.set_fragment(None);
+    // Shown as written (scheme and parameters); sent as normalised below.
+    let shown = redacted(&url, written_scheme);
     let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
     let host = url.host_str().unwrap_or_default().to_owned();
     let socket = pairs.iter().find(|(k, _)| k == "host").map(|(_, v)| v);
@@ -54,7 +61,7 @@ pub(super) fn parse(kind: DriverKind, rest: &str, driver: Option<&str>) -> Resul
             port: Some("0".to_owned()),
         });
     }
-    if kind == DriverKind::Postgres {
+    if kind == Dialect::Postgres {
         rewrite_pg_query(&mut url, &pairs, driver.is_some())?;
     }
 
@@ -72,7 +79,7 @@ pub(super) fn parse(kind: DriverKind, rest: &str, driver: Option<&str>) -> Resul
     Ok(Parts {
         kind,
         connect: url.to_string(),
-        redacted: redacted(&url, scheme),
+        redacted: shown,
         target: target(kind, &url, &host, &pairs),
         sqlite_path: None,
         password,
@@ -80,24 +87,24 @@ pub(super) fn parse(kind: DriverKind, rest: &str, driver: Option<&str>) -> Resul
     })
 }
 
-fn scheme_of(kind: DriverKind) -> &'static str {
+fn scheme_of(kind: Dialect) -> &'static str {
     match kind {
-        DriverKind::Postgres => "postgres",
-        DriverKind::Mysql => "mysql",
-        DriverKind::Sqlite => "sqlite",
+        Dialect::Postgres => "postgres",
+        Dialect::Mysql => "mysql",
+        Dialect::Sqlite => "sqlite",
     }
 }
 
-fn missing_host(kind: DriverKind) -> UrlError {
+fn missing_host(kind: Dialect) -> UrlError {
     let example = match kind {
-        DriverKind::Mysql => "mysql://user@localhost:3306/db",
+        Dialect::Mysql => "mysql://user@localhost:3306/db",
         _ => "postgres://user@localhost:5432/db",
     };
     UrlError::MissingHost { kind, example }
 }
 
 /// Maps `url`'s errors, whose texts are fixed and never quote the input.
-fn map_url_error(kind: DriverKind, err: url::ParseError, rest: &str) -> UrlError {
+fn map_url_error(kind: Dialect, err: url::ParseError, rest: &str) -> UrlError {
     match err {
         url::ParseError::InvalidPort => UrlError::PortOutOfRange {
             port: written_port(rest).map(str::to_owned),
@@ -212,7 +219,9 @@ fn ssl_mode(value: &str) -> Result<&'static str, UrlError> {
     })
 }
 
-/// Built from parts, so nothing of the password can slip through.
+/// Built from parts, so nothing of the password can slip through; the
+/// scheme is the one the user wrote (`postgresql+asyncpg://`), so the URL
+/// shown is recognisably theirs.
 fn redacted(url: &Url, scheme: &str) -> String {
     let mut out = format!("{scheme}://");
     if !url.username().is_empty() || url.password().is_some() {
@@ -234,17 +243,13 @@ fn redacted(url: &Url, scheme: &str) -> String {
     out
 }
 
-fn target(kind: DriverKind, url: &Url, host: &str, pairs: &[(String, String)]) -> ConnectionTarget {
+fn target(kind: Dialect, url: &Url, host: &str, pairs: &[(String, String)]) -> ConnectionTarget {
     let host = if host.is_empty() {
         param(pairs, "host").unwrap_or_default().to_owned()
     } else {
         percent_decode(host)
     };
-    let default_port = if kind == DriverKind::Mysql {
-        3306
-    } else {
-        5432
-    };
+    let default_port = if kind == Dialect::Mysql { 3306 } else { 5432 };
     let port = url
         .port()
         .or_else(|| param(pairs, "port").and_then(|p| p.parse().ok()))

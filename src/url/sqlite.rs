@@ -1,4 +1,4 @@
-//! SQLite URLs, under two path rules (SPEC §1):
+//! SQLite URLs, under two path rules (docs/reference.md, "Configuration"):
 //! - sqlx's, for plain `sqlite:`: `sqlite://rel/x.db` and `sqlite:rel.db` are
 //!   relative, `sqlite:///abs/x.db` absolute;
 //! - SQLAlchemy's, for `sqlite+<driver>:`: `sqlite+aiosqlite:///app.db` is
@@ -8,7 +8,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use super::{ConnectionTarget, DriverKind, Parts, UrlError, percent_decode};
+use super::{ConnectionTarget, Dialect, Parts, UrlError, percent_decode};
 
 /// Query parameters sqlx's SQLite driver accepts (it rejects any other).
 const SQLX_PARAMS: &[&str] = &["mode", "cache", "immutable", "vfs"];
@@ -54,7 +54,7 @@ pub(super) fn parse(
 /// SQLAlchemy: `//` then an empty host, then `/path`; `//` alone is memory.
 fn sqlalchemy_name<'a>(body: &'a str, scheme: &str) -> Result<&'a str, UrlError> {
     let after = body.strip_prefix("//").ok_or(UrlError::Malformed {
-        kind: DriverKind::Sqlite,
+        kind: Dialect::Sqlite,
         reason: format!("write `{scheme}:///relative/app.db` or `{scheme}:////absolute/app.db`"),
     })?;
     if after.is_empty() {
@@ -83,7 +83,7 @@ fn memory(query: Option<String>) -> Parts {
     let suffix = query.map(|q| format!("?{q}")).unwrap_or_default();
     let url = format!("sqlite::memory:{suffix}");
     Parts {
-        kind: DriverKind::Sqlite,
+        kind: Dialect::Sqlite,
         connect: url.clone(),
         redacted: url,
         target: ConnectionTarget::Memory,
@@ -99,7 +99,7 @@ fn file(path: PathBuf, query: Option<String>) -> Parts {
     let has_mode = query
         .as_deref()
         .is_some_and(|q| q.split('&').any(|p| p.starts_with("mode=")));
-    // SPEC §1: the file is created if missing, which sqlx does only with `rwc`.
+    // docs/reference.md, "Configuration": the file is created if missing, which sqlx does only with `rwc`.
     let connect_query = match (&query, has_mode) {
         (Some(q), true) => format!("?{q}"),
         (Some(q), false) => format!("?{q}&mode=rwc"),
@@ -107,7 +107,7 @@ fn file(path: PathBuf, query: Option<String>) -> Parts {
     };
     let shown_query = query.map(|q| format!("?{q}")).unwrap_or_default();
     Parts {
-        kind: DriverKind::Sqlite,
+        kind: Dialect::Sqlite,
         connect: format!("sqlite://{escaped}{connect_query}"),
         redacted: format!("sqlite://{shown}{shown_query}"),
         target: ConnectionTarget::SqliteFile(path.clone()),

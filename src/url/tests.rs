@@ -25,43 +25,43 @@ fn server_schemes_are_normalised_and_driver_suffix_dropped() {
     let cases = [
         (
             "postgres://u:pw@db:5432/app",
-            DriverKind::Postgres,
+            Dialect::Postgres,
             "postgres://u:pw@db:5432/app",
         ),
         (
             "postgresql://u:pw@db/app",
-            DriverKind::Postgres,
+            Dialect::Postgres,
             "postgres://u:pw@db/app",
         ),
         (
             "postgresql+asyncpg://u:pw@db/app",
-            DriverKind::Postgres,
+            Dialect::Postgres,
             "postgres://u:pw@db/app",
         ),
         (
             "postgresql+psycopg2://u:pw@db/app",
-            DriverKind::Postgres,
+            Dialect::Postgres,
             "postgres://u:pw@db/app",
         ),
         (
             "POSTGRES://u@db/app",
-            DriverKind::Postgres,
+            Dialect::Postgres,
             "postgres://u@db/app",
         ),
         (
             "mysql://u:pw@db:3306/app",
-            DriverKind::Mysql,
+            Dialect::Mysql,
             "mysql://u:pw@db:3306/app",
         ),
         (
             "mysql+pymysql://u:pw@db/app?charset=utf8mb4",
-            DriverKind::Mysql,
+            Dialect::Mysql,
             "mysql://u:pw@db/app?charset=utf8mb4",
         ),
-        ("mariadb://u@db/app", DriverKind::Mysql, "mysql://u@db/app"),
+        ("mariadb://u@db/app", Dialect::Mysql, "mysql://u@db/app"),
         (
             "  postgres://u@db/app \n",
-            DriverKind::Postgres,
+            Dialect::Postgres,
             "postgres://u@db/app",
         ),
     ];
@@ -136,7 +136,7 @@ fn sqlite_sqlx_rule() {
     ];
     for (raw, path) in cases {
         let url = parse(raw);
-        assert_eq!(url.kind(), DriverKind::Sqlite);
+        assert_eq!(url.kind(), Dialect::Sqlite);
         assert_eq!(url.sqlite_path(), Some(Path::new(path)), "{raw}");
         assert_eq!(
             url.target(),
@@ -243,14 +243,14 @@ fn server_errors() {
     assert!(matches!(
         err("postgres:///db"),
         UrlError::MissingHost {
-            kind: DriverKind::Postgres,
+            kind: Dialect::Postgres,
             ..
         }
     ));
     assert!(matches!(
         err("mysql://"),
         UrlError::MissingHost {
-            kind: DriverKind::Mysql,
+            kind: Dialect::Mysql,
             ..
         }
     ));
@@ -272,7 +272,7 @@ fn server_errors() {
     assert_eq!(
         socket.target(),
         &ConnectionTarget::Server {
-            kind: DriverKind::Postgres,
+            kind: Dialect::Postgres,
             host: "/var/run/postgresql".to_owned(),
             port: 5432,
             database: "app".to_owned()
@@ -301,7 +301,7 @@ fn redacted_form_hides_password_and_secret_params() {
         ),
         (
             "postgresql+asyncpg://user:p%40ss%2Fw0rd@host/db?ssl=require",
-            "postgres://user:***@host/db?sslmode=require",
+            "postgresql+asyncpg://user:***@host/db?ssl=require",
         ),
         (
             "postgres://user:p@ss@host/db",
@@ -334,7 +334,7 @@ fn unencoded_special_characters_in_a_password_are_read_as_sqlalchemy_does() {
     assert_eq!(url.password(), Some("pa/ss?w#rd"));
     assert_eq!(
         url.redacted().as_str(),
-        "postgres://app:***@db.internal:5432/main"
+        "postgresql+psycopg2://app:***@db.internal:5432/main"
     );
     assert_eq!(
         url.connect_url(),
@@ -371,7 +371,7 @@ fn scrub_replaces_urls_and_every_spelling_of_the_password() {
     assert!(!scrubbed.contains("p@ss/w0rd"), "{scrubbed}");
     assert!(!scrubbed.contains("p%40ss"), "{scrubbed}");
     assert!(
-        scrubbed.contains("postgres://app:***@db:5432/app?sslmode=require: password"),
+        scrubbed.contains("postgresql+asyncpg://app:***@db:5432/app?ssl=require: password"),
         "{scrubbed}"
     );
     assert!(scrubbed.contains("failed (***)"), "{scrubbed}");

@@ -2,7 +2,7 @@
 
 use crate::harness::env::TestEnv;
 
-/// Every command of SPEC §5.
+/// Every command of docs/reference.md, "Commands and exit codes".
 const COMMANDS: [&str; 17] = [
     "init",
     "new",
@@ -51,7 +51,7 @@ fn help_of_each_command_works_without_a_config() {
 #[test]
 fn global_flags_are_documented() {
     let out = TestEnv::new().run(&["--help"]);
-    // SPEC §5: `-c/--config PATH`, `--format`, `--strict`, `-v`, `-q`, `--color`.
+    // docs/reference.md, "Commands and exit codes": `-c/--config PATH`, `--format`, `--strict`, `-v`, `-q`, `--color`.
     for flag in [
         "-c, --config",
         "--format",

@@ -147,7 +147,7 @@ fn history_range_is_inclusive_on_both_ends() {
         .stdout_eq("bbbb00000002 -> dddd00000004, add d\n");
 }
 
-/// SPEC §3: `base` is a target wherever a revision is expected, and
+/// docs/reference.md, "The graph": `base` is a target wherever a revision is expected, and
 /// Alembic users type `history -r base:head`.
 #[test]
 fn history_range_with_base_and_head() {
@@ -326,7 +326,7 @@ fn show_id_plus_one_across_a_branch_point_lists_the_choices() {
     assert!(out.lines()[0].contains("2d47267ebd85"), "{out}");
 }
 
-/// SPEC §2: the checksum is the SHA-256 of the `up` section, `\r\n` read
+/// docs/reference.md, "Revision files": the checksum is the SHA-256 of the `up` section, `\r\n` read
 /// as `\n`, in lower-case hex; the header and `down` never change it.
 #[test]
 fn show_prints_the_checksum_of_the_up_section() {

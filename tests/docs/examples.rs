@@ -17,8 +17,9 @@
 //!
 //! Markers, as HTML comments on the lines just above a block:
 //! `<!-- needs: postgres -->` sets `DATABASE_URL` and `AI_DATABASE_URL` to
-//! two fresh PostgreSQL databases (skipped without `MIGRATE_TEST_POSTGRES_URL`,
-//! except under `CI=true`); `<!-- env: K=V K=V -->` sets variables.
+//! two fresh PostgreSQL databases (see `harness::pg`: without a server the
+//! test fails, unless `MIGRATE_TEST_SKIP_SERVERS=1`); `<!-- env: K=V K=V -->`
+//! sets variables.
 //!
 //! Commands: `cargo run -q --` becomes `migrate`; any other program must be
 //! in [`STUBBED`], [`SKIPPED`] or [`SHELL`] below, so a new kind of example

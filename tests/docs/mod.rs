@@ -6,6 +6,7 @@ mod examples;
 mod json_contract;
 mod markdown;
 mod newcomer;
+mod panics;
 mod project;
 mod terminal;
 mod wheel;

@@ -67,8 +67,8 @@ impl Project {
         let out = cmd.output().expect("run bash");
         let text = self.env.filter(&String::from_utf8_lossy(&out.stdout));
         assert!(
-            !text.contains("panicked") && out.status.code() != Some(101),
-            "migrate panicked:\n{text}"
+            !crate::harness::hit_a_bug(out.status.code(), &text),
+            "migrate hit a bug:\n{text}"
         );
         (out.status.code().unwrap_or(-1), text)
     }
@@ -98,8 +98,8 @@ impl Project {
             stderr: self.env.filter(&String::from_utf8_lossy(&out.stderr)),
         };
         assert!(
-            run.code != 101 && !run.stderr.contains("panicked"),
-            "panicked\n{run}"
+            !crate::harness::hit_a_bug(Some(run.code), &run.stderr),
+            "migrate hit a bug\n{run}"
         );
         run
     }

@@ -22,7 +22,7 @@ driver_test!(stamp_adds_missing_rows_and_keeps_present_ones, |db| {
     changed.message = "should not replace".into();
     let second = [changed, stamped("d"), stamped("d")];
     assert_eq!(d.insert_rows(&second, false).await.unwrap(), 1);
-    let rows = d.read_versions().await.unwrap().unwrap();
+    let rows = db.rows().await;
     let mut ids: Vec<&str> = rows.iter().map(|r| r.revision.as_str()).collect();
     ids.sort_unstable();
     assert_eq!(ids, ["a", "b", "c", "d"]);

@@ -118,7 +118,7 @@ impl TestDb {
     }
 
     pub async fn connect_table(&self, table: VersionTable) -> AnyDriver {
-        connect(&self.url, table, Duration::ZERO, true)
+        connect(&db_url(&self.url), table, Duration::ZERO, true)
             .await
             .unwrap_or_else(|e| panic!("connect {}: {e}", self.url))
     }
@@ -127,6 +127,7 @@ impl TestDb {
     pub async fn exec(&self, sql: &str) {
         let sql = AssertSqlSafe(sql.to_owned());
         match self.dialect {
+            Dialect::Mysql => no_mysql(),
             Dialect::Postgres => {
                 let mut c = PgConnection::connect(&self.url).await.unwrap();
                 sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
@@ -144,6 +145,7 @@ impl TestDb {
     pub async fn strings(&self, sql: &str) -> Vec<String> {
         let sql = AssertSqlSafe(sql.to_owned());
         match self.dialect {
+            Dialect::Mysql => no_mysql(),
             Dialect::Postgres => {
                 let mut c = PgConnection::connect(&self.url).await.unwrap();
                 let rows = sqlx::query(sql).fetch_all(&mut c).await.unwrap();
@@ -167,6 +169,7 @@ impl TestDb {
     /// True when a table (or view) called `name` exists.
     pub async fn has_table(&self, name: &str) -> bool {
         let sql = match self.dialect {
+            Dialect::Mysql => no_mysql(),
             Dialect::Postgres => format!(
                 "SELECT count(*)::text FROM pg_class WHERE relname = '{name}' AND relkind IN ('r', 'v')"
             ),
@@ -177,9 +180,67 @@ impl TestDb {
         self.strings(&sql).await == ["1"]
     }
 
+    /// Every row of the test version table, every column, by revision.
+    pub async fn rows(&self) -> Vec<RecordedRow> {
+        self.rows_of("_migrate_core").await
+    }
+
+    /// Every row of version table `table`, every column, by revision;
+    /// empty when the table does not exist. Read on a connection of its own.
+    pub async fn rows_of(&self, table: &str) -> Vec<RecordedRow> {
+        if !self.has_table(table).await {
+            return Vec::new();
+        }
+        let sql = match self.dialect {
+            Dialect::Mysql => no_mysql(),
+            Dialect::Postgres => format!(
+                "SELECT revision, parents, message, checksum, \
+                 to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), \
+                 duration_ms, applied_by, method, dirty::int::int8 FROM {table} ORDER BY revision"
+            ),
+            Dialect::Sqlite => format!(
+                "SELECT revision, parents, message, checksum, applied_at, duration_ms, \
+                 applied_by, method, CAST(dirty AS INTEGER) FROM {table} ORDER BY revision"
+            ),
+        };
+        let sql = AssertSqlSafe(sql);
+        fn decode<R: Row>(row: &R) -> RecordedRow
+        where
+            for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            usize: sqlx::ColumnIndex<R>,
+        {
+            RecordedRow {
+                revision: row.get(0),
+                parents: row.get(1),
+                message: row.get(2),
+                checksum: row.get(3),
+                applied_at: row.get(4),
+                duration_ms: row.get(5),
+                applied_by: row.get(6),
+                method: row.get(7),
+                dirty: row.get::<i64, _>(8) != 0,
+            }
+        }
+        match self.dialect {
+            Dialect::Mysql => no_mysql(),
+            Dialect::Postgres => {
+                let mut c = PgConnection::connect(&self.url).await.unwrap();
+                let rows = sqlx::query(sql).fetch_all(&mut c).await.unwrap();
+                rows.iter().map(decode).collect()
+            }
+            Dialect::Sqlite => {
+                let mut c = self.sqlite_conn().await;
+                let rows = sqlx::query(sql).fetch_all(&mut c).await.unwrap();
+                rows.iter().map(decode).collect()
+            }
+        }
+    }
+
     /// Version-table rows as `revision:dirty` (`dirty` 0 or 1), by revision.
     pub async fn version_rows(&self) -> Vec<String> {
         let sql = match self.dialect {
+            Dialect::Mysql => no_mysql(),
             Dialect::Postgres => {
                 "SELECT revision || ':' || dirty::int FROM _migrate_core ORDER BY revision"
             }
@@ -189,6 +250,52 @@ impl TestDb {
         };
         self.strings(sql).await
     }
+}
+
+/// The start of the line the binary's panic hook prints.
+pub const PANIC_LINE: &str = "error: migrate hit an internal error";
+
+/// True when a run of the binary hit a bug: exit 101 (a panic anywhere, or
+/// an internal error) or the panic hook's line. Every "it never panics"
+/// check in the suite asks this.
+pub fn hit_a_bug(code: Option<i32>, output: &str) -> bool {
+    code == Some(101) || output.contains(PANIC_LINE)
+}
+
+/// True when the run asked, with `MIGRATE_TEST_SKIP_SERVERS=1`, to run
+/// only the tests that need no server; a test that needs one then returns
+/// with a note instead of failing.
+pub fn skipping_servers() -> bool {
+    std::env::var("MIGRATE_TEST_SKIP_SERVERS").is_ok_and(|v| v == "1")
+}
+
+/// The harness makes PostgreSQL and SQLite databases; MySQL ones come
+/// from `mysql.rs`.
+fn no_mysql() -> ! {
+    panic!("this harness function has no MySQL databases")
+}
+
+/// A URL as `migrate` parses it (relative SQLite paths against the
+/// current folder).
+pub fn db_url(url: &str) -> migrate::url::DbUrl {
+    let cwd = std::env::current_dir().unwrap();
+    migrate::url::DbUrl::parse(url, &cwd).unwrap_or_else(|e| panic!("{url}: {e}"))
+}
+
+/// One version-table row as a test reads it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRow {
+    pub revision: String,
+    /// Space separated, as stored.
+    pub parents: String,
+    pub message: String,
+    pub checksum: String,
+    /// UTC, `YYYY-MM-DDTHH:MM:SS.fffZ` (PostgreSQL gives microseconds).
+    pub applied_at: String,
+    pub duration_ms: i64,
+    pub applied_by: String,
+    pub method: String,
+    pub dirty: bool,
 }
 
 /// A revision as a test builds it: the record (through `Deref`) and the

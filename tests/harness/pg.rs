@@ -1,8 +1,10 @@
 //! A fresh PostgreSQL database per test, after sqlx's testing module.
 //!
-//! The admin URL comes from `MIGRATE_TEST_POSTGRES_URL` (start a throw-away
-//! server with `scripts/with-postgres.sh`). Without it the test is skipped
-//! with a note, except under `CI=true`, where it fails: CI never skips.
+//! The admin URL comes from `MIGRATE_TEST_POSTGRES_URL`, which `bash
+//! scripts/test.sh` sets (it starts a throw-away server). Without it a
+//! PostgreSQL test fails, saying how to run it, so that nothing passes by
+//! skipping; `MIGRATE_TEST_SKIP_SERVERS=1` is the explicit way to run only
+//! the tests that need no server (the others then return with a note).
 //! `MIGRATE_TEST_KEEP_DB=1` keeps the databases for inspection.
 
 use sha2::{Digest, Sha256};
@@ -20,21 +22,21 @@ pub struct PgTestDb {
     admin_url: String,
 }
 
-/// The admin URL, or `None` (after a note) when tests should be skipped.
+/// The admin URL; `None` (after a note) only when the run asked to skip
+/// server tests with `MIGRATE_TEST_SKIP_SERVERS=1`.
 pub fn admin_url() -> Option<String> {
     match std::env::var("MIGRATE_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!(
-            "MIGRATE_TEST_POSTGRES_URL is not set and CI=true: PostgreSQL tests must run in CI; \
-             wrap the command in scripts/with-postgres.sh"
-        ),
-        _ => {
-            println!(
-                "note: skipping a PostgreSQL test: MIGRATE_TEST_POSTGRES_URL is not set \
-                 (run under scripts/with-postgres.sh)"
-            );
+        _ if super::skipping_servers() => {
+            println!("note: MIGRATE_TEST_SKIP_SERVERS=1: this PostgreSQL test did not run");
             None
         }
+        _ => panic!(
+            "this test needs a PostgreSQL server: run the suite with `bash scripts/test.sh` \
+             (it starts one), or set MIGRATE_TEST_POSTGRES_URL to an admin URL such as \
+             postgres://postgres@127.0.0.1:5432/postgres; MIGRATE_TEST_SKIP_SERVERS=1 runs \
+             only the tests that need no server"
+        ),
     }
 }
 

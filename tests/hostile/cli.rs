@@ -97,6 +97,11 @@ fn cut(s: &str) -> String {
 
 /// Runs `migrate check --all` in `dir` with only PATH and HOME set.
 fn run_check(dir: &Path) -> Outcome {
+    run_check_with(dir, &[])
+}
+
+/// The same, with `vars` set too.
+fn run_check_with(dir: &Path, vars: &[(&str, &str)]) -> Outcome {
     let out_path = dir.join(".stdout");
     let err_path = dir.join(".stderr");
     let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
@@ -112,6 +117,7 @@ fn run_check(dir: &Path) -> Outcome {
             command.env(key, value);
         }
     }
+    command.envs(vars.iter().copied());
     let mut child = command.spawn().unwrap();
     let deadline = Instant::now() + RUN_TIMEOUT;
     let status = loop {
@@ -143,10 +149,48 @@ fn check_no_panic(outcome: &Outcome) -> Result<(), TestCaseError> {
         outcome.describe()
     );
     for text in [&outcome.stderr, &outcome.stdout] {
-        prop_assert!(!text.contains("panicked"), "{}", outcome.describe());
+        prop_assert!(
+            !crate::harness::hit_a_bug(outcome.code, text),
+            "{}",
+            outcome.describe()
+        );
         prop_assert!(!text.contains("RUST_BACKTRACE"), "{}", outcome.describe());
     }
     Ok(())
+}
+
+/// The check above sees a panic in a thread reading revision files: the
+/// binary plants one there on request (debug builds only).
+#[test]
+fn a_panic_in_a_reader_thread_is_seen() {
+    let dir = TempDir::new().unwrap();
+    // Two folders, so they are read on threads of their own.
+    let mut toml = String::new();
+    for db in ["core", "ai"] {
+        let folder = dir.path().join(format!("migrations_{db}"));
+        fs::create_dir_all(&folder).unwrap();
+        fs::write(
+            folder.join("a1.sql"),
+            "-- migrate:revision a1\n\n-- migrate:up\nSELECT 1;\n",
+        )
+        .unwrap();
+        toml += &format!(
+            "[databases.{db}]\nurl_env = \"{}_URL\"\nmigrations = \"migrations_{db}\"\n",
+            db.to_uppercase()
+        );
+    }
+    fs::write(dir.path().join("migrate.toml"), toml).unwrap();
+    let clean = run_check(dir.path());
+    assert!(check_no_panic(&clean).is_ok(), "{}", clean.describe());
+    let planted = run_check_with(dir.path(), &[("MIGRATE_TEST_PANIC", "reader")]);
+    assert_eq!(planted.code, Some(101), "{}", planted.describe());
+    assert!(
+        planted.stderr.starts_with(crate::harness::PANIC_LINE)
+            && planted.stderr.lines().count() == 1,
+        "one line, the hook's\n{}",
+        planted.describe()
+    );
+    assert!(check_no_panic(&planted).is_err());
 }
 
 fn write_history(folder: &Path, history: &History) {

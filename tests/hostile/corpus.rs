@@ -62,7 +62,7 @@ pub(super) fn config_texts() -> Vec<String> {
     texts
 }
 
-/// Every setting and key SPEC §1 allows.
+/// Every setting and key docs/reference.md, "Configuration" allows.
 const FULL_CONFIG: &str = r#"[settings]
 lock_timeout = "60s"
 wait = "2m 30s"

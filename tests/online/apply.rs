@@ -53,7 +53,7 @@ fn expected_rows(env: &TestEnv, folder: &str) -> Vec<(String, String, String, St
     out
 }
 
-fn assert_rows_match_files(rows: &[Row], env: &TestEnv, folder: &str) {
+fn assert_rows_match_files(rows: &[RecordedRow], env: &TestEnv, folder: &str) {
     let expected = expected_rows(env, folder);
     assert_eq!(
         rows.len(),
@@ -74,8 +74,8 @@ fn assert_rows_match_files(rows: &[Row], env: &TestEnv, folder: &str) {
             "applied_at of {id}: {:?}",
             row.applied_at
         );
-        let ms: i64 = row.duration_ms.parse().unwrap();
-        assert!(ms >= 0, "{id}: {ms}");
+        assert!(row.duration_ms >= 0, "{id}: {}", row.duration_ms);
+        assert!(!row.dirty, "{id}");
         assert!(
             row.applied_by.starts_with("migrate ") && row.applied_by.contains('@'),
             "applied_by of {id} is `migrate <version>` and user@host: {:?}",

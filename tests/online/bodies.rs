@@ -1,4 +1,4 @@
-//! SQL bodies as real histories write them (SPEC §2): no final `;`, a
+//! SQL bodies as real histories write them (docs/reference.md, "Revision files"): no final `;`, a
 //! trailing `--` comment, `;` inside strings, CRLF line endings; and what
 //! does or does not change a checksum.
 

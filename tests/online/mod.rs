@@ -1,4 +1,4 @@
-//! The apply engine end to end (issue 3, SPEC §4–§6): the real `migrate`
+//! The apply engine end to end (issue 3, docs/reference.md): the real `migrate`
 //! binary against a fresh PostgreSQL database per test (`harness::pg`) and,
 //! where the behaviour is not PostgreSQL-specific, a SQLite temp file too.
 //! Every test checks what a user sees (exit code, stdout, stderr) and what
@@ -13,6 +13,7 @@ mod failure;
 mod inspect;
 mod lock;
 mod no_transaction;
+mod recording;
 mod urls;
 
 use std::path::Path;
@@ -21,8 +22,8 @@ use std::time::{Duration, Instant};
 
 use migrate::driver::Dialect;
 
-use crate::harness::TestDb;
 use crate::harness::env::TestEnv;
+use crate::harness::{RecordedRow, TestDb};
 
 /// `tests/fixtures/diverged/`: the head of chain A (billing, 16 revisions).
 pub const TIP_A: &str = "def24e423a45";
@@ -127,7 +128,7 @@ pub fn write_chain(env: &TestEnv, folder: &str, ids: &[&str]) {
     }
 }
 
-/// The checksum the SPEC gives a revision file: SHA-256 of its `up`
+/// The checksum of a revision file (docs/reference.md): SHA-256 of its `up`
 /// section, computed by the crate's own parser.
 pub fn checksum_of(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();
@@ -138,59 +139,10 @@ pub fn checksum_of(path: &Path) -> String {
         .to_string()
 }
 
-/// One version-table row, every column as text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Row {
-    pub revision: String,
-    pub parents: String,
-    pub message: String,
-    pub checksum: String,
-    pub applied_at: String,
-    pub duration_ms: String,
-    pub applied_by: String,
-    pub method: String,
-}
-
 /// The rows of version table `table` ordered by revision; empty when the
 /// table does not exist.
-pub async fn rows(db: &TestDb, table: &str) -> Vec<Row> {
-    if !db.has_table(table).await {
-        return Vec::new();
-    }
-    let cols = match db.dialect {
-        Dialect::Postgres => {
-            "revision, parents, message, checksum, applied_at::text, duration_ms::text, applied_by, method"
-        }
-        Dialect::Sqlite => {
-            "revision, parents, message, checksum, CAST(applied_at AS TEXT), CAST(duration_ms AS TEXT), applied_by, method"
-        }
-    };
-    let sep = "\u{1f}";
-    let concat = cols
-        .split(", ")
-        .map(|c| format!("COALESCE({c}, '<null>')"))
-        .collect::<Vec<_>>()
-        .join(&format!(" || '{sep}' || "));
-    let lines = db
-        .strings(&format!("SELECT {concat} FROM {table} ORDER BY revision"))
-        .await;
-    lines
-        .iter()
-        .map(|line| {
-            let f: Vec<&str> = line.split(sep).collect();
-            assert_eq!(f.len(), 8, "{line:?}");
-            Row {
-                revision: f[0].into(),
-                parents: f[1].into(),
-                message: f[2].into(),
-                checksum: f[3].into(),
-                applied_at: f[4].into(),
-                duration_ms: f[5].into(),
-                applied_by: f[6].into(),
-                method: f[7].into(),
-            }
-        })
-        .collect()
+pub async fn rows(db: &TestDb, table: &str) -> Vec<RecordedRow> {
+    db.rows_of(table).await
 }
 
 /// The revision ids recorded in `table`, sorted.

@@ -1,4 +1,4 @@
-//! Why a target cannot be parsed or resolved (SPEC §3).
+//! Why a target cannot be parsed or resolved (docs/reference.md, "The graph").
 //!
 //! Pure: no file, env, clock or database access.
 
@@ -10,7 +10,7 @@ use crate::revision::RevisionId;
 
 /// Why a step is ambiguous.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StepAmbiguity {
+pub(crate) enum StepAmbiguity {
     BranchPoint { at: RevisionId },
     MergePoint { at: RevisionId },
     SeveralAppliedHeads,
@@ -33,7 +33,7 @@ impl fmt::Display for StepAmbiguity {
 /// Why a target cannot be parsed or resolved. Each message lists the
 /// choices and says what to type instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TargetError {
+pub(crate) enum TargetError {
     #[error(
         "`{input}` is not a valid target ({reason}); use `head`, `heads`, `base`, an id or a prefix of 4+ characters, `ID+N`, `ID-N`, `head-N`, `+N`, `-N` or `LABEL@head`"
     )]

@@ -1,4 +1,4 @@
-//! Targets (SPEC §3): what a user types where a revision is expected,
+//! Targets (docs/reference.md, "The graph"): what a user types where a revision is expected,
 //! parsed with [`FromStr`]; `resolve.rs` resolves them against a graph.
 //!
 //! Pure: no file, env, clock or database access.
@@ -11,7 +11,7 @@ mod tests;
 use std::fmt;
 use std::str::FromStr;
 
-pub use error::{StepAmbiguity, TargetError};
+pub(crate) use error::{StepAmbiguity, TargetError};
 
 use crate::revision::RevisionId;
 
@@ -20,7 +20,7 @@ const MIN_PREFIX: usize = 4;
 
 /// A parsed target. Ids are kept as typed (they may be prefixes).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// `head`: the single head.
     Head,
     /// `heads`: every head.
@@ -45,7 +45,7 @@ pub enum Target {
 
 /// What a target resolves to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resolved {
+pub(crate) enum Resolved {
     /// Below every revision: `up` applies nothing, `down` reverts all.
     Base,
     /// These revisions, sorted by id (empty for `head` of an empty graph).

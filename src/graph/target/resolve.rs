@@ -1,4 +1,4 @@
-//! Resolving a [`Target`] against a graph and an applied set (SPEC §3):
+//! Resolving a [`Target`] against a graph and an applied set (docs/reference.md, "The graph"):
 //! prefixes, relative steps and their errors.
 //!
 //! Pure: no file, env, clock or database access.
@@ -16,7 +16,7 @@ impl Target {
     /// # Errors
     /// See [`TargetError`]: several heads for `head`, an ambiguous or
     /// unknown id, an ambiguous step, a step past a head or below a base.
-    pub fn resolve(
+    pub(crate) fn resolve(
         &self,
         graph: &Graph,
         applied: &BTreeSet<RevisionId>,

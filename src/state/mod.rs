@@ -1,15 +1,19 @@
-//! The applied state of one database (SPEC §4): the version-table rows
-//! checked against the graph, giving the applied set, the applied heads
-//! (`current`) and every problem that `up`, `status` or `verify` report.
+//! The applied state of one database: the version-table rows checked
+//! against the graph, giving the applied set, the applied heads (`current`:
+//! applied revisions no other applied revision needs) and every problem that
+//! `up`, `status` or `verify` report (see docs/reference.md, "The version
+//! table").
 //!
 //! Pure: no file, env, clock or database access; the driver reads the rows.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
-use std::path::PathBuf;
+mod issue;
 
-use crate::graph::{Graph, and_ticked};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::graph::Graph;
 use crate::revision::{RecordedChecksum, RevisionId};
+
+pub(crate) use issue::{StateIssue, sentences};
 
 /// One row of the version table, as the driver read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +34,7 @@ impl AppliedRow {
 
 /// What the rows say, checked against the graph.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AppliedState {
+pub(crate) struct AppliedState {
     /// Applied revisions that have a file and are not dirty.
     pub applied: BTreeSet<RevisionId>,
     /// The applied heads, sorted: non-dirty rows that no other non-dirty
@@ -41,128 +45,12 @@ pub struct AppliedState {
     pub issues: Vec<StateIssue>,
 }
 
-impl AppliedState {
-    /// True when an issue must stop `up` (see [`StateIssue::blocks_up`]).
-    pub fn blocks_up(&self) -> bool {
-        self.issues.iter().any(StateIssue::blocks_up)
-    }
-}
-
-/// A problem with the applied state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StateIssue {
-    /// An applied revision no file defines (code older than the database).
-    Unknown { revision: String },
-    /// An applied revision lacking applied parents or dependencies.
-    NotClosed {
-        revision: String,
-        missing: Vec<String>,
-    },
-    /// The `up` section changed since it was applied.
-    ChecksumChanged {
-        revision: String,
-        path: PathBuf,
-        recorded: String,
-        file: String,
-    },
-    /// Re-parented after it was applied: a warning.
-    ParentsChanged {
-        revision: String,
-        path: PathBuf,
-        recorded: Vec<String>,
-        file: Vec<String>,
-    },
-    /// A failed non-transactional run left it half applied.
-    Dirty { revision: String },
-}
-
-impl StateIssue {
-    /// True for what must stop `up` (a changed checksum, a dirty revision,
-    /// an applied set not closed); false for warnings (an unknown applied
-    /// revision, changed parents).
-    pub fn blocks_up(&self) -> bool {
-        matches!(
-            self,
-            Self::NotClosed { .. } | Self::ChecksumChanged { .. } | Self::Dirty { .. }
-        )
-    }
-
-    /// The revision the issue is about.
-    pub fn revision(&self) -> &str {
-        match self {
-            Self::Unknown { revision }
-            | Self::NotClosed { revision, .. }
-            | Self::ChecksumChanged { revision, .. }
-            | Self::ParentsChanged { revision, .. }
-            | Self::Dirty { revision } => revision,
-        }
-    }
-
-    /// The message, with the commands to fix it naming database `db`.
-    pub fn render(&self, db: &str) -> String {
-        match self {
-            Self::Unknown { revision } => format!(
-                "revision `{revision}` is applied but no file defines it (is this code older than the database?); nothing that needs it is applied; restore its file, or if it was undone by hand run `migrate repair {db} {revision} --forget`"
-            ),
-            Self::NotClosed { revision, missing } => format!(
-                "applied revision `{revision}` lacks {}, which must be applied before it; if their changes are in the schema run `migrate stamp {db} {}`, else run `migrate repair {db} {revision} --forget` and apply again",
-                and_ticked(missing),
-                missing.join(" ")
-            ),
-            Self::ChecksumChanged {
-                revision,
-                path,
-                recorded,
-                file,
-            } => format!(
-                "the `up` section of `{}` changed after revision `{revision}` was applied (checksum {} then, {} now); undo the edit, or accept it with `migrate repair {db} {revision} --applied`",
-                path.display(),
-                short(recorded),
-                short(file)
-            ),
-            Self::ParentsChanged {
-                revision,
-                path,
-                recorded,
-                file,
-            } => format!(
-                "revision `{revision}` was applied with parents {} but `{}` now lists {}; it was re-parented after it ran",
-                parent_list(recorded),
-                path.display(),
-                parent_list(file)
-            ),
-            Self::Dirty { revision } => format!(
-                "revision `{revision}` failed part-way and left the database dirty; fix the schema by hand, then run `migrate repair {db} {revision} --applied` if its changes are all in place, or `--forget` if none are"
-            ),
-        }
-    }
-}
-
-impl fmt::Display for StateIssue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render("DB"))
-    }
-}
-
-/// The first 12 hex digits: enough to tell two checksums apart.
-fn short(checksum: &str) -> String {
-    checksum.chars().take(12).collect()
-}
-
-fn parent_list(parents: &[String]) -> String {
-    if parents.is_empty() {
-        "(none)".to_owned()
-    } else {
-        and_ticked(parents)
-    }
-}
-
 /// Checks the version-table rows against the graph.
 ///
 /// Runs on every start of every replica, so it works on graph positions,
 /// not ids: one lookup per row, then flags. A row the graph knows is found
 /// by position; a row it does not know (rare) by id.
-pub fn analyse(graph: &Graph, rows: &[AppliedRow]) -> AppliedState {
+pub(crate) fn analyse(graph: &Graph, rows: &[AppliedRow]) -> AppliedState {
     let rows = Rows::index(graph, rows);
     let mut issues = Vec::new();
     // What some live row needs: such a row is not an applied head.
@@ -379,7 +267,7 @@ mod tests {
                 revision: "zz".into()
             }]
         );
-        assert!(!state.blocks_up());
+        assert!(!state.issues.iter().any(StateIssue::blocks_up));
         assert_eq!(state.current, ["zz"]);
         assert_eq!(state.applied.len(), 2);
         assert!(
@@ -406,7 +294,7 @@ mod tests {
                 },
             ]
         );
-        assert!(state.blocks_up());
+        assert!(state.issues.iter().any(StateIssue::blocks_up));
         assert!(
             state.issues[0].to_string().contains("`migrate stamp DB a`"),
             "{}",
@@ -429,7 +317,7 @@ mod tests {
                 file: file_checksum("b").to_string(),
             }]
         );
-        assert!(state.blocks_up());
+        assert!(state.issues.iter().any(StateIssue::blocks_up));
         let text = state.issues[0].render("core");
         assert!(
             text.contains("`b.sql`") && text.contains("0123456789ab then"),
@@ -459,7 +347,7 @@ mod tests {
                 file: vec!["x".into()],
             }]
         );
-        assert!(!state.blocks_up());
+        assert!(!state.issues.iter().any(StateIssue::blocks_up));
         assert!(
             state.issues[0]
                 .to_string()
@@ -486,7 +374,7 @@ mod tests {
                 revision: "b".into()
             }]
         );
-        assert!(state.blocks_up());
+        assert!(state.issues.iter().any(StateIssue::blocks_up));
         assert_eq!(state.applied, ids(&["a"]).into_iter().collect());
         assert_eq!(state.current, ["a"]);
     }

@@ -1,0 +1,56 @@
+//! Which database engine a URL names and a driver speaks: one enum for the
+//! URL parser, the drivers and the SQL renderer, so that a new engine is
+//! added in one place.
+//!
+//! Pure.
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Dialect {
+    Postgres,
+    Sqlite,
+    /// MySQL and MariaDB.
+    Mysql,
+}
+
+impl Dialect {
+    /// The engine's name as users write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Postgres => "PostgreSQL",
+            Self::Sqlite => "SQLite",
+            Self::Mysql => "MySQL",
+        }
+    }
+
+    /// Why a value cannot be stored in this engine's text columns, if it
+    /// cannot: PostgreSQL's `text` holds no NUL character, and binding one
+    /// fails (SQLite stores it as written).
+    pub fn refuses_text(self, value: &str) -> Option<&'static str> {
+        match self {
+            Self::Postgres | Self::Mysql if value.contains('\0') => {
+                Some("it holds a NUL character, which PostgreSQL and MySQL cannot store in text")
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sqlite_stores_a_nul() {
+        assert!(Dialect::Postgres.refuses_text("a\0b").is_some());
+        assert!(Dialect::Sqlite.refuses_text("a\0b").is_none());
+        assert!(Dialect::Postgres.refuses_text("it's \\ ü").is_none());
+    }
+}
