@@ -12,6 +12,7 @@ mod edges;
 mod error;
 mod order;
 mod query;
+pub mod rebase;
 pub mod target;
 
 #[cfg(test)]
