@@ -116,8 +116,15 @@ pub enum RebaseError {
         heads: Vec<RevisionId>,
     },
     /// Merges that would be deleted but something still needs.
-    #[error("{}", .obstacles.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  "))]
-    Blocked { obstacles: Vec<Obstacle> },
+    #[error(
+        "cannot move the branch of `{rev}` onto `{onto}`:\n  {}",
+        .obstacles.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
+    )]
+    Blocked {
+        rev: RevisionId,
+        onto: RevisionId,
+        obstacles: Vec<Obstacle>,
+    },
     /// Revisions outside the branch that the move would leave invalid.
     #[error(
         "moving the branch of `{rev}` onto `{onto}` would leave the graph broken, and files outside the branch are not changed:\n  {}",
@@ -159,12 +166,14 @@ pub enum Obstacle {
 impl fmt::Display for Obstacle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let deleted = |merge: &RevisionId| {
-            format!("merge `{merge}` would be deleted, as the target already joins what it joins")
+            format!(
+                "merge `{merge}` would be deleted, since the target already has everything it joins"
+            )
         };
         match self {
             Self::ChildOutside { merge, child, path } => write!(
                 f,
-                "{}, but `{child}` (`{}`), which is not part of the branch, names it as a parent; change `{child}`'s `-- migrate:parents` first",
+                "{}, but `{child}` (`{}`), which is not part of the branch, names it as a parent; point `{child}`'s `-- migrate:parents` at the target first, as this rebase would",
                 deleted(merge),
                 path.display()
             ),
@@ -243,7 +252,11 @@ pub fn plan(
     let deleted = merges_already_made(graph, &branch, &in_branch);
     let obstacles = obstacles(graph, &deleted, &in_branch);
     if !obstacles.is_empty() {
-        return Err(RebaseError::Blocked { obstacles });
+        return Err(RebaseError::Blocked {
+            rev: rev.clone(),
+            onto,
+            obstacles,
+        });
     }
     let kept = |i: usize| in_branch[i] && !deleted.contains(&i);
     let mut plan = RebasePlan {

@@ -180,7 +180,7 @@ fn moving_onto_an_ancestor_straightens_what_is_not_above_it() {
 fn a_merge_to_delete_that_something_still_needs_is_refused() {
     let base = "r0; a<r0; b<r0; mm<a,b; fm<a,b; f1<fm";
     let blocked = |spec: &str| match planned(spec, "f1", Some("mm")) {
-        Err(RebaseError::Blocked { obstacles }) => obstacles,
+        Err(RebaseError::Blocked { obstacles, .. }) => obstacles,
         other => panic!("{other:?}"),
     };
     assert_eq!(
@@ -364,7 +364,7 @@ fn check_refusal(g: &Graph, rev: &RevisionId, onto: Option<&RevisionId>, err: &R
         RebaseError::NoOtherHead { .. } | RebaseError::SeveralHeads { .. } => {
             assert!(onto.is_none());
         }
-        RebaseError::Blocked { obstacles } => assert!(!obstacles.is_empty()),
+        RebaseError::Blocked { obstacles, .. } => assert!(!obstacles.is_empty()),
         // Only a revision left outside the branch can break, never by a
         // cycle or a missing parent.
         RebaseError::WouldBreak { errors, .. } => {
