@@ -100,6 +100,11 @@ pub(crate) enum Command {
         after_help = "Example:\n  migrate merge core -m \"merge ai-memories and portfolios\""
     )]
     Merge(MergeArgs),
+    /// Move a branch on top of another revision, rewriting only `-- migrate:parents` lines
+    #[command(
+        after_help = "Examples:\n  migrate rebase core 5c2e9f1a7b3d --dry-run\n  migrate rebase core feature@head --onto 9b0768a49ad8"
+    )]
+    Rebase(RebaseArgs),
     /// Apply pending revisions up to a target (default: head)
     #[command(
         after_help = "Examples:\n  migrate up --all\n  migrate up core --to 9b07\n  migrate up --all --dry-run\n  migrate up --all --strict --wait 60s -- uvicorn app.main:app"
@@ -202,6 +207,21 @@ pub(crate) struct MergeArgs {
     /// Use this id instead of a random one
     #[arg(long, value_name = "ID")]
     pub rev_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RebaseArgs {
+    /// Database whose revision files change
+    pub db: String,
+    /// Tip of the branch to move: it and its ancestors that TARGET lacks
+    #[arg(value_name = "REV")]
+    pub rev: String,
+    /// Revision to move the branch onto (default: the single head that does not descend from REV)
+    #[arg(long, value_name = "TARGET")]
+    pub onto: Option<String>,
+    /// Print the files that would change and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

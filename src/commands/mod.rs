@@ -8,6 +8,7 @@ mod history;
 mod init;
 mod man;
 mod new;
+mod rebase;
 mod show;
 mod sql;
 mod stamp;
@@ -32,6 +33,7 @@ pub(crate) async fn dispatch(cli: Cli, ctx: &Context) -> Result<Category> {
             match command {
                 Command::New(args) => new::run_new(ctx, &project, &args),
                 Command::Merge(args) => new::run_merge(ctx, &project, &args),
+                Command::Rebase(args) => rebase::run(ctx, &project, &args).await,
                 Command::Heads(args) => heads::run(ctx, &project, &args),
                 Command::History(args) => history::run(ctx, &project, &args).await,
                 Command::Show(args) => show::run(ctx, &project, &args),

@@ -12,6 +12,7 @@ mod edges;
 mod error;
 mod order;
 mod query;
+pub(crate) mod rebase;
 pub(crate) mod target;
 
 #[cfg(test)]
@@ -42,6 +43,7 @@ pub(crate) struct Graph {
     /// Children (the reverse of `parents`), sorted by id.
     children: Edges,
     /// Who names this revision in `depends-on`, sorted by id.
+    dependents: Edges,
     /// Parents and `depends-on` together: what must be applied first.
     needs: Edges,
     /// Children and dependents together: what must be reverted first.
@@ -105,6 +107,7 @@ impl Graph {
             revisions,
             parents,
             children,
+            dependents,
             needs,
             needed_by,
             rank,

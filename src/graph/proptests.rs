@@ -26,9 +26,9 @@ fn name(i: usize) -> String {
 }
 
 /// Raw draws per revision: parent picks, a dependency pick, `created`.
-type Raw = Vec<(Vec<u16>, Option<u16>, Option<i128>)>;
+pub(super) type Raw = Vec<(Vec<u16>, Option<u16>, Option<i128>)>;
 
-fn raw() -> impl Strategy<Value = Raw> {
+pub(super) fn raw() -> impl Strategy<Value = Raw> {
     prop::collection::vec(
         (
             prop::collection::vec(any::<u16>(), 0..=2),
@@ -39,7 +39,7 @@ fn raw() -> impl Strategy<Value = Raw> {
     )
 }
 
-fn revisions(raw: &Raw) -> Vec<Revision> {
+pub(super) fn revisions(raw: &Raw) -> Vec<Revision> {
     let mut parents_of: Vec<Vec<usize>> = Vec::new();
     let mut out = Vec::new();
     for (i, (parent_picks, dep_pick, time)) in raw.iter().enumerate() {
@@ -164,7 +164,7 @@ fn assert_spec_order(revs: &[Revision], steps: &[RevisionId], applying: bool) {
     }
 }
 
-fn applied_set(g: &Graph, picks: &[bool]) -> Ids {
+pub(super) fn applied_set(g: &Graph, picks: &[bool]) -> Ids {
     let picked: Vec<RevisionId> = g
         .revisions()
         .iter()
@@ -175,7 +175,7 @@ fn applied_set(g: &Graph, picks: &[bool]) -> Ids {
     g.closure(&picked)
 }
 
-fn rows(g: &Graph, applied: &Ids) -> Vec<AppliedRow> {
+pub(super) fn rows(g: &Graph, applied: &Ids) -> Vec<AppliedRow> {
     applied
         .iter()
         .filter_map(|a| g.get(a.as_str()))

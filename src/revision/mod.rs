@@ -10,6 +10,7 @@ pub mod format;
 pub mod load;
 pub mod parse;
 mod reader;
+pub mod rewrite;
 
 pub use checksum::{Checksum, RecordedChecksum};
 pub use directive::is_valid_label;

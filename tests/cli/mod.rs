@@ -12,6 +12,7 @@ mod init;
 mod json;
 mod new_merge;
 mod pipe;
+mod rebase;
 
 /// `tests/fixtures/diverged/`: the head of the 16-revision billing chain.
 pub const TIP_BILLING: &str = "def24e423a45";

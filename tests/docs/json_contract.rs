@@ -121,6 +121,7 @@ fn docs_json_describes_every_json_command() {
             "current",
             "heads",
             "history",
+            "rebase",
             "status",
             "up",
             "up --dry-run",
@@ -191,4 +192,16 @@ fn json_documents_match_docs_json_md() {
     let checked = check(&p, &s, "check", &["check", "--all"], &both);
     assert_eq!(checked["core"]["ok"], false);
     assert!(!checked["core"]["errors"].as_array().unwrap().is_empty());
+    let rebase = check(
+        &p,
+        &s,
+        "rebase",
+        &["rebase", "core", "b2b2b2b2", "--dry-run"],
+        &["core"],
+    );
+    assert_eq!(rebase["core"]["onto"], "2ba75c133cb2");
+    assert_eq!(
+        rebase["core"]["changed"][0]["parents_after"],
+        serde_json::json!(["2ba75c133cb2"])
+    );
 }
