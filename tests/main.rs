@@ -21,3 +21,4 @@ mod driver;
 mod hostile;
 mod online;
 mod reliability;
+mod topology;
