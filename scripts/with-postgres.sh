@@ -48,7 +48,8 @@ pg_start_primary "$dir" || {
     exit 1
 }
 
-export MIGRATE_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$(cat "$dir/port")/postgres"
+MIGRATE_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$(cat "$dir/port")/postgres"
+export MIGRATE_TEST_POSTGRES_URL
 svc_say "PostgreSQL $(pg_version) at $MIGRATE_TEST_POSTGRES_URL"
 set +e
 "$@"

@@ -119,7 +119,8 @@ if want MIGRATE_TEST_POSTGRES_URL; then
         svc_say "could not start PostgreSQL (its files: $root/primary)"
         exit 1
     }
-    export MIGRATE_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$(cat "$root/primary/port")/postgres"
+    MIGRATE_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$(cat "$root/primary/port")/postgres"
+    export MIGRATE_TEST_POSTGRES_URL
     own_primary=1
     svc_say "PostgreSQL $(pg_version) primary at $MIGRATE_TEST_POSTGRES_URL"
 else
@@ -139,7 +140,8 @@ if want MIGRATE_TEST_PGBOUNCER_URL; then
         svc_say "could not start PgBouncer (its files: $root/pgbouncer)"
         exit 1
     }
-    export MIGRATE_TEST_PGBOUNCER_URL="postgres://postgres@127.0.0.1:$(cat "$root/pgbouncer/port")/postgres"
+    MIGRATE_TEST_PGBOUNCER_URL="postgres://postgres@127.0.0.1:$(cat "$root/pgbouncer/port")/postgres"
+    export MIGRATE_TEST_PGBOUNCER_URL
     svc_say "PgBouncer $(pgbouncer_version) (pool_mode transaction) at $MIGRATE_TEST_PGBOUNCER_URL"
 else
     svc_say "PgBouncer: given in MIGRATE_TEST_PGBOUNCER_URL"
@@ -147,7 +149,8 @@ fi
 
 if want MIGRATE_TEST_STANDBY_URL; then
     finish "$standby_pid" "$root/standby" "the PostgreSQL standby"
-    export MIGRATE_TEST_STANDBY_URL="postgres://postgres@127.0.0.1:$(cat "$root/standby/port")/postgres"
+    MIGRATE_TEST_STANDBY_URL="postgres://postgres@127.0.0.1:$(cat "$root/standby/port")/postgres"
+    export MIGRATE_TEST_STANDBY_URL
     svc_say "PostgreSQL $(pg_version) hot standby at $MIGRATE_TEST_STANDBY_URL"
 else
     svc_say "PostgreSQL standby: given in MIGRATE_TEST_STANDBY_URL"

@@ -30,8 +30,13 @@ pg_start() {
         port="$(svc_free_port)"
         if svc_as "$PG_USER" "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" \
             -o "$opts -p $port -k $dir -c listen_addresses=127.0.0.1" -w -t 60 start >/dev/null; then
-            echo "$port" >"$dir/port"
-            return 0
+            # pg_ctl -w trusts the server's own word: check it is where we
+            # asked (a newline in OPTS would silently cut them short).
+            if "$PG_BINDIR/pg_isready" -q -h 127.0.0.1 -p "$port"; then
+                echo "$port" >"$dir/port"
+                return 0
+            fi
+            pg_stop "$dir"
         fi
         svc_say "PostgreSQL in $dir did not start on port $port (attempt $attempt):"
         tail -n 5 "$dir/server.log" >&2 || true
@@ -96,7 +101,11 @@ pg_start_standby() {
         'max_prepared_transactions', 'max_locks_per_transaction')")" || return 1
     # Feedback keeps the primary from vacuuming rows a standby query still
     # reads, so a test's read on the standby is not cancelled by a conflict.
-    pg_start "$dir" "$PG_FAST_OPTS $limits -c hot_standby=on -c hot_standby_feedback=on"
+    # A standby frees replayed WAL only at its restartpoints, which by
+    # default wait for 1 GB of it (each test database is ~4 MB of WAL):
+    # frequent ones keep its folder near 100 MB instead.
+    local wal="-c max_wal_size=64MB -c min_wal_size=32MB -c checkpoint_timeout=30s"
+    pg_start "$dir" "$PG_FAST_OPTS $limits -c hot_standby=on -c hot_standby_feedback=on $wal"
 }
 
 # The server's version, e.g. 15.18.
