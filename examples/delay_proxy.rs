@@ -21,7 +21,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 
 #[derive(Parser)]
@@ -42,12 +41,10 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let listener = match args.listen {
-        Some(addr) => TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr}"))?,
-        None => delay_proxy::bind_loopback()
-            .await
-            .context("cannot listen on loopback")?,
+        Some(addr) => {
+            std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?
+        }
+        None => delay_proxy::bind_loopback().context("cannot listen on loopback")?,
     };
     let proxy = delay_proxy::DelayProxy::serve(
         listener,
@@ -55,6 +52,7 @@ async fn main() -> anyhow::Result<()> {
         Duration::from_millis(args.delay_ms),
     )?;
     println!("{}", proxy.addr());
+    // The proxy relays on a thread of its own; this one waits for a signal.
     let mut term = signal(SignalKind::terminate())?;
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}

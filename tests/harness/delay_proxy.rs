@@ -12,19 +12,23 @@
 //! returns at once, so opening a connection costs one round trip less than
 //! over a real link. Dropping the [`DelayProxy`] closes every connection.
 //!
-//! Used in-process by the integration tests and, through `#[path]`, by the
-//! `delay_proxy` example that `bench/run` builds.
+//! It runs on a thread and runtime of its own, so it relays while the test
+//! that made it blocks (a `#[test]` waiting for the `migrate` binary, or a
+//! current-thread `#[tokio::test]` in a synchronous call). Used in-process
+//! by the integration tests and, through `#[path]`, by the `delay_proxy`
+//! example that `bench/run` builds.
 
 use std::hash::{BuildHasher, RandomState};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep_until};
 
 /// The largest chunk read at once.
@@ -42,22 +46,52 @@ const PORTS: std::ops::RangeInclusive<u16> = 20000..=32767;
 #[derive(Debug)]
 pub struct DelayProxy {
     addr: SocketAddr,
-    accept: JoinHandle<()>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl DelayProxy {
     /// Starts a proxy with `delay` each way in front of `upstream`, on a
     /// free loopback port.
-    pub async fn start(upstream: SocketAddr, delay: Duration) -> io::Result<Self> {
-        let listener = bind_loopback().await?;
-        Self::serve(listener, upstream, delay)
+    pub fn start(upstream: SocketAddr, delay: Duration) -> io::Result<Self> {
+        Self::serve(bind_loopback()?, upstream, delay)
     }
 
     /// The same on a listener of the caller's (a port it chose).
-    pub fn serve(listener: TcpListener, upstream: SocketAddr, delay: Duration) -> io::Result<Self> {
+    pub fn serve(
+        listener: std::net::TcpListener,
+        upstream: SocketAddr,
+        delay: Duration,
+    ) -> io::Result<Self> {
         let addr = listener.local_addr()?;
-        let accept = tokio::spawn(accept_loop(listener, upstream, delay));
-        Ok(Self { addr, accept })
+        listener.set_nonblocking(true)?;
+        // Built here, so that a failure is the caller's error.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()?;
+        let listener = {
+            let _inside = runtime.enter();
+            TcpListener::from_std(listener)?
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name(format!("delay-proxy-{}", addr.port()))
+            .spawn(move || {
+                runtime.block_on(async move {
+                    tokio::select! {
+                        () = accept_loop(listener, upstream, delay) => {}
+                        _ = stopped => {}
+                    }
+                });
+                // Dropping the runtime drops every connection's task, and
+                // with them their sockets.
+            })?;
+        Ok(Self {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
     }
 
     /// Where clients connect.
@@ -67,23 +101,31 @@ impl DelayProxy {
 }
 
 impl Drop for DelayProxy {
+    /// Returns once every connection is closed.
     fn drop(&mut self) {
-        // The accept task owns the connections' tasks: aborting it drops
-        // them, and with them every socket.
-        self.accept.abort();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
 /// A listener on a free loopback port in [`PORTS`], tried from a random
 /// place (several proxies and other developers' servers share the range).
-pub async fn bind_loopback() -> io::Result<TcpListener> {
+/// Non-blocking, as `tokio::net::TcpListener::from_std` wants it.
+pub fn bind_loopback() -> io::Result<std::net::TcpListener> {
     let span = u64::from(PORTS.end() - PORTS.start()) + 1;
     let start = RandomState::new().hash_one(std::process::id()) % span;
     for i in 0..span {
         // `span` fits in a u16 port range, so the offset does too.
         let offset = u16::try_from((start + i) % span).unwrap_or(0);
-        match TcpListener::bind((Ipv4Addr::LOCALHOST, PORTS.start() + offset)).await {
-            Ok(listener) => return Ok(listener),
+        match std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, PORTS.start() + offset)) {
+            Ok(listener) => {
+                listener.set_nonblocking(true)?;
+                return Ok(listener);
+            }
             Err(e) if e.kind() == io::ErrorKind::AddrInUse => {}
             Err(e) => return Err(e),
         }

@@ -203,7 +203,7 @@ where
 /// A [`DelayProxy`] with `delay` each way in front of the server of `url`
 /// (host and port, which must be an IP address), and `url` through it. The
 /// proxy (and every connection through it) ends when it is dropped.
-pub async fn delayed(url: &str, delay: Duration) -> (DelayProxy, String) {
+pub fn delayed(url: &str, delay: Duration) -> (DelayProxy, String) {
     let mut parsed = url::Url::parse(url).unwrap_or_else(|e| panic!("not a URL ({e}): {url}"));
     let host = parsed.host_str().unwrap_or_default().to_owned();
     let port = parsed.port().unwrap_or_else(|| panic!("no port in {url}"));
@@ -211,7 +211,6 @@ pub async fn delayed(url: &str, delay: Duration) -> (DelayProxy, String) {
         .parse()
         .unwrap_or_else(|e| panic!("the host of {url} is not an IP address: {e}"));
     let proxy = DelayProxy::start(upstream, delay)
-        .await
         .unwrap_or_else(|e| panic!("cannot start a delay proxy: {e}"));
     parsed.set_port(Some(proxy.addr().port())).unwrap();
     (proxy, parsed.to_string())

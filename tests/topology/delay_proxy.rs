@@ -7,10 +7,13 @@ use std::time::{Duration, Instant};
 
 use sqlx::{Connection, PgConnection};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::harness::delay_proxy::{DelayProxy, bind_loopback};
+use crate::harness::env::TestEnv;
+use crate::harness::pg;
 use crate::harness::topology::{self, POSTGRES};
+use crate::online::{core_config, rev_file};
 
 const DELAY: Duration = Duration::from_millis(40);
 
@@ -19,7 +22,7 @@ const PATIENCE: Duration = Duration::from_secs(10);
 
 /// An echo server on loopback: every connection gets its bytes back.
 async fn echo_server() -> SocketAddr {
-    let listener = bind_loopback().await.unwrap();
+    let listener = TcpListener::from_std(bind_loopback().unwrap()).unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         loop {
@@ -36,7 +39,7 @@ async fn echo_server() -> SocketAddr {
 }
 
 async fn proxy_to(upstream: SocketAddr) -> (DelayProxy, TcpStream) {
-    let proxy = DelayProxy::start(upstream, DELAY).await.unwrap();
+    let proxy = DelayProxy::start(upstream, DELAY).unwrap();
     let conn = TcpStream::connect(proxy.addr()).await.unwrap();
     conn.set_nodelay(true).unwrap();
     (proxy, conn)
@@ -44,7 +47,7 @@ async fn proxy_to(upstream: SocketAddr) -> (DelayProxy, TcpStream) {
 
 #[tokio::test]
 async fn listens_on_loopback_below_the_ephemeral_range() {
-    let proxy = DelayProxy::start(echo_server().await, DELAY).await.unwrap();
+    let proxy = DelayProxy::start(echo_server().await, DELAY).unwrap();
     assert!(proxy.addr().ip().is_loopback(), "{}", proxy.addr());
     assert!(
         (20000..32768).contains(&proxy.addr().port()),
@@ -124,7 +127,7 @@ async fn megabytes_both_ways_arrive_intact_and_in_order() {
 
 #[tokio::test]
 async fn a_client_close_reaches_the_server_after_its_bytes() {
-    let listener = bind_loopback().await.unwrap();
+    let listener = TcpListener::from_std(bind_loopback().unwrap()).unwrap();
     let (_proxy, mut client) = proxy_to(listener.local_addr().unwrap()).await;
     let (mut server, _) = listener.accept().await.unwrap();
     client.write_all(b"last words").await.unwrap();
@@ -137,7 +140,7 @@ async fn a_client_close_reaches_the_server_after_its_bytes() {
 
 #[tokio::test]
 async fn a_server_close_reaches_the_client_after_its_bytes() {
-    let listener = bind_loopback().await.unwrap();
+    let listener = TcpListener::from_std(bind_loopback().unwrap()).unwrap();
     let (_proxy, mut client) = proxy_to(listener.local_addr().unwrap()).await;
     let (mut server, _) = listener.accept().await.unwrap();
     server.write_all(b"goodbye").await.unwrap();
@@ -152,7 +155,7 @@ async fn a_server_close_reaches_the_client_after_its_bytes() {
 /// the proxy ends the connection at the first end it delivers.
 #[tokio::test]
 async fn a_half_close_closes_both_directions() {
-    let listener = bind_loopback().await.unwrap();
+    let listener = TcpListener::from_std(bind_loopback().unwrap()).unwrap();
     let (_proxy, mut client) = proxy_to(listener.local_addr().unwrap()).await;
     let (mut server, _) = listener.accept().await.unwrap();
     client.shutdown().await.unwrap();
@@ -185,7 +188,7 @@ async fn postgres_through_the_proxy_is_slower_and_intact() {
     let Some(primary) = topology::server_url(POSTGRES, "a PostgreSQL server") else {
         return;
     };
-    let (_proxy, url) = topology::delayed(&primary, DELAY).await;
+    let (_proxy, url) = topology::delayed(&primary, DELAY);
     let mut conn = PgConnection::connect(&url).await.unwrap();
     let start = Instant::now();
     sqlx::raw_sql("SELECT 1").execute(&mut conn).await.unwrap();
@@ -207,4 +210,57 @@ async fn postgres_through_the_proxy_is_slower_and_intact() {
     assert_eq!(length, 4 << 20);
     assert!(back == value, "the value came back changed");
     conn.close().await.unwrap();
+}
+
+/// The proxy relays on a thread of its own: a test may block its runtime's
+/// only thread on the `migrate` binary, which talks to PostgreSQL through
+/// the proxy meanwhile.
+#[tokio::test]
+async fn relays_while_the_test_blocks_on_the_migrate_binary() {
+    if topology::server_url(POSTGRES, "a PostgreSQL server").is_none() {
+        return;
+    }
+    let db = pg::create(concat!(
+        module_path!(),
+        "::relays_while_the_test_blocks_on_the_migrate_binary"
+    ))
+    .await
+    .unwrap();
+    let cleanup = db.clone();
+    topology::run_then(
+        async move {
+            let (proxy, url) = topology::delayed(&db.url, DELAY);
+            let env = TestEnv::new()
+                .config(&core_config(""))
+                .env("DATABASE_URL", &url)
+                .revision(
+                    "migrations_core",
+                    "aaaa00000001.sql",
+                    &rev_file(
+                        "aaaa00000001",
+                        "",
+                        "CREATE TABLE through_the_proxy (id int);",
+                        None,
+                    ),
+                );
+            let start = Instant::now();
+            let out = env.run(&["up", "core"]);
+            let took = start.elapsed();
+            drop(proxy);
+            out.success();
+            // At least the start-up exchange and one statement's round trip.
+            assert!(took >= 4 * DELAY, "migrate up took {took:?}\n{out}");
+            let mut conn = PgConnection::connect(&db.url).await.unwrap();
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT relname::text FROM pg_class WHERE relname = 'through_the_proxy'",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+            assert_eq!(tables, ["through_the_proxy"]);
+            let _ = conn.close().await;
+        },
+        async move { cleanup.drop_database().await },
+    )
+    .await;
 }
