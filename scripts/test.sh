@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The project's test command (README "Run the tests"; CI runs exactly this).
-# Formatting and lints first (cheap), then every test against a real
-# PostgreSQL server that scripts/with-postgres.sh provides when
-# MIGRATE_TEST_POSTGRES_URL is not set, and real SQLite files.
+# Formatting and lints first (cheap), then every test against real servers
+# that scripts/with-services.sh starts unless their variables are set (a
+# PostgreSQL primary, a hot standby of it, PgBouncer in front of it, and
+# MariaDB), and real SQLite files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,4 +15,4 @@ fi
 
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
-exec bash scripts/with-postgres.sh cargo test --locked
+exec bash scripts/with-services.sh cargo test --locked

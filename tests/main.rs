@@ -1,6 +1,6 @@
 //! The single integration-test binary (`autotests = false`): every test
-//! module is declared here. Database tests need a PostgreSQL server:
-//! `scripts/with-postgres.sh cargo test --test integration`.
+//! module is declared here. Database tests need the servers that
+//! `scripts/with-services.sh cargo test --test integration` starts.
 
 // Tests and their helpers may panic, unwrap and print; `pub` in a test
 // crate only shares helpers between its modules.
@@ -21,3 +21,4 @@ mod driver;
 mod hostile;
 mod online;
 mod reliability;
+mod topology;

@@ -2,8 +2,11 @@
 //! in a temp folder), raw queries to check what a driver left behind, small
 //! revision builders, and `driver_test!`, which runs one body against both.
 
+pub mod delay_proxy;
 pub mod env;
+pub mod mysql;
 pub mod pg;
+pub mod topology;
 
 use std::future::Future;
 use std::ops::{Deref, DerefMut};

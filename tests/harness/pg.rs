@@ -25,19 +25,7 @@ pub struct PgTestDb {
 /// The admin URL; `None` (after a note) only when the run asked to skip
 /// server tests with `MIGRATE_TEST_SKIP_SERVERS=1`.
 pub fn admin_url() -> Option<String> {
-    match std::env::var("MIGRATE_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if super::skipping_servers() => {
-            println!("note: MIGRATE_TEST_SKIP_SERVERS=1: this PostgreSQL test did not run");
-            None
-        }
-        _ => panic!(
-            "this test needs a PostgreSQL server: run the suite with `bash scripts/test.sh` \
-             (it starts one), or set MIGRATE_TEST_POSTGRES_URL to an admin URL such as \
-             postgres://postgres@127.0.0.1:5432/postgres; MIGRATE_TEST_SKIP_SERVERS=1 runs \
-             only the tests that need no server"
-        ),
-    }
+    super::topology::server_url("MIGRATE_TEST_POSTGRES_URL", "a PostgreSQL server")
 }
 
 /// `mt_` + a hash of the test's path + the process id: unique per test and
