@@ -88,6 +88,42 @@ online_test!(
     }
 );
 
+online_test!(many_unknown_applied_revisions_make_one_warning, |db| {
+    let env = core_project(&db, "");
+    write_chain(&env, "migrations_core", &["k1"]);
+    env.run(&["up", "core"]).success();
+    // A newer image applied twelve revisions this code does not have.
+    for i in (1..=12).rev() {
+        db.exec(&format!(
+            "INSERT INTO _migrate_core (revision, parents, message, checksum, method) \
+             VALUES ('n{i:02}', 'k1', 'newer', '', 'up')"
+        ))
+        .await;
+    }
+    let out = env.run(&["up", "core"]);
+    out.success();
+    let warnings: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{out}");
+    let line = warnings[0];
+    assert!(line.contains("12 applied revisions have no file"), "{line}");
+    assert!(line.contains("`n01`, `n02`"), "sorted: {line}");
+    assert!(
+        line.contains("`n10` and 2 more"),
+        "capped with the count: {line}"
+    );
+    let out = env.run(&["status", "core"]);
+    let warnings = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .count();
+    assert_eq!(warnings, 1, "{out}");
+});
+
 online_test!(an_applied_child_without_its_parent_stops_the_run, |db| {
     let env = core_project(&db, "");
     write_chain(&env, "migrations_core", &["p1", "p2", "p3"]);

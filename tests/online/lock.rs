@@ -27,6 +27,17 @@ async fn an_operator_holding_the_advisory_lock_makes_up_exit_3() {
             took >= Duration::from_millis(900) && took < Duration::from_secs(8),
             "gave up after {took:?}, lock_timeout is 1s\n{out}"
         );
+        // The wait reads as a person writes it: `gave up after 1.0 s`.
+        let said = out
+            .stderr
+            .split("gave up after ")
+            .nth(1)
+            .unwrap_or_default();
+        let figure = said.split_whitespace().take(2).collect::<Vec<_>>();
+        assert!(
+            figure.len() == 2 && figure[1] == "s" && figure[0].parse::<f64>().is_ok(),
+            "{out}"
+        );
         assert!(applied(&db, "_migrate_core").await.is_empty(), "{out}");
         assert!(!db.has_table("t_l1").await);
 
