@@ -324,11 +324,19 @@ pub(crate) struct StampArgs {
     /// Database to stamp
     pub db: String,
     /// Revisions to record as applied, with their ancestors
-    #[arg(value_name = "TARGET", required = true)]
+    #[arg(value_name = "TARGET", required_unless_present = "from_alembic")]
     pub targets: Vec<String>,
     /// Empty the version table first
-    #[arg(long)]
+    #[arg(long, conflicts_with = "from_alembic")]
     pub purge: bool,
+    /// Record what Alembic applied: the revisions in `alembic_version` and
+    /// everything they need (that table is only read)
+    #[arg(long, conflicts_with = "targets")]
+    pub from_alembic: bool,
+    /// Alembic's version table, when env.py names another one (default:
+    /// alembic_version)
+    #[arg(long, value_name = "NAME")]
+    pub alembic_table: Option<String>,
     /// How long to retry an unreachable database (default: settings.wait)
     #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration)]
     pub wait: Option<std::time::Duration>,

@@ -5,7 +5,7 @@ use anyhow::Result;
 use crate::cli::{RepairArgs, StampArgs};
 use crate::context::{Context, Project};
 use crate::engine::{self, Job};
-use crate::exit::Category;
+use crate::exit::{Category, Fail};
 use crate::graph::target::Target;
 use crate::render::progress::Progress;
 use crate::session;
@@ -15,6 +15,11 @@ pub(crate) async fn run_stamp(
     project: &Project,
     args: &StampArgs,
 ) -> Result<Category> {
+    if args.alembic_table.is_some() && !args.from_alembic {
+        return Err(Fail::bad_input("`--alembic-table` goes with `--from-alembic`")
+            .hint("run `migrate stamp DB --from-alembic --alembic-table NAME`")
+            .into());
+    }
     let targets = args
         .targets
         .iter()
@@ -32,7 +37,12 @@ pub(crate) async fn run_stamp(
         };
         let conn = db.connect(session::wait(project, args.wait), true).await?;
         let report = session::with_connection(conn, async |d| {
-            engine::stamp(d, &job, &targets, args.purge).await
+            if args.from_alembic {
+                let table = args.alembic_table.as_deref().unwrap_or("alembic_version");
+                engine::stamp_from_alembic(d, &job, table).await
+            } else {
+                engine::stamp(d, &job, &targets, args.purge).await
+            }
         })
         .await
         .map_err(|f| f.error)?;
@@ -42,6 +52,8 @@ pub(crate) async fn run_stamp(
             let ids: Vec<String> = report.done.iter().map(|d| d.revision.to_string()).collect();
             let purged = if args.purge {
                 " (version table emptied first)"
+            } else if args.from_alembic {
+                " (what Alembic applied, and what it needs)"
             } else {
                 ""
             };

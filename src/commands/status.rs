@@ -230,6 +230,15 @@ fn state_of(l: &Looked<'_>, nothing_pending: bool) -> (String, Vec<String>) {
         .map(|i| i.render(&l.db.name))
         .collect();
     let has = |f: fn(&StateIssue) -> bool| insp.state.issues.iter().any(f);
+    if insp.managed_by_alembic() {
+        let name = &l.db.name;
+        let adopt = format!(
+            "Alembic manages this database (`alembic_version` holds {}); adopt it with \
+             `migrate stamp {name} --from-alembic`",
+            insp.alembic.as_deref().unwrap_or_default().join(" ")
+        );
+        return ("managed by Alembic".to_owned(), vec![adopt]);
+    }
     let state = if has(|i| matches!(i, StateIssue::Dirty { .. })) {
         "dirty".to_owned()
     } else if has(|i| matches!(i, StateIssue::ChecksumChanged { .. })) {

@@ -133,6 +133,10 @@ impl Driver for AnyDriver {
         each!(self, d => d.lock_and_read_applied(timeout).await)
     }
 
+    async fn alembic_heads(&mut self, table: &str) -> Result<Option<Vec<String>>, DriverError> {
+        each!(self, d => d.alembic_heads(table).await)
+    }
+
     async fn ensure_version_table(&mut self) -> Result<(), DriverError> {
         each!(self, d => d.ensure_version_table().await)
     }

@@ -211,6 +211,14 @@ pub trait Driver: Send {
         }
     }
 
+    /// The rows of Alembic's version table `table` (in the version table's
+    /// schema on PostgreSQL): Alembic's applied heads, or `None` when there
+    /// is no such table. Only ever read.
+    fn alembic_heads(
+        &mut self,
+        table: &str,
+    ) -> impl Future<Output = Result<Option<Vec<String>>, DriverError>> + Send;
+
     /// Creates the version table (and its PostgreSQL schema) when missing.
     fn ensure_version_table(&mut self) -> impl Future<Output = Result<(), DriverError>> + Send;
 

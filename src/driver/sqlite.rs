@@ -411,6 +411,31 @@ impl Driver for Sqlite {
         Ok(Some(super::trimmed(rows)))
     }
 
+    async fn alembic_heads(&mut self, table: &str) -> Result<Option<Vec<String>>, DriverError> {
+        if self.conn.is_none() {
+            return Ok(None);
+        }
+        let conn = self.conn().map_err(|e| error::sql(&e))?;
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")
+                .bind(table)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(|e| error::sql(&e))?;
+        if exists.is_none() {
+            return Ok(None);
+        }
+        let sql = format!(
+            "SELECT CAST(version_num AS TEXT) FROM {}",
+            super::quote_ident(table)
+        );
+        let rows: Vec<String> = sqlx::query_scalar(AssertSqlSafe(sql))
+            .fetch_all(conn)
+            .await
+            .map_err(|e| error::sql(&e))?;
+        Ok(Some(rows))
+    }
+
     async fn ensure_version_table(&mut self) -> Result<(), DriverError> {
         // An existing table is checked before anything is written to it.
         if self.checked_columns().await? {

@@ -3,6 +3,7 @@
 //! order of things, the drivers know the SQL. Connections come from
 //! `crate::session`.
 
+mod alembic;
 mod records;
 mod run;
 
@@ -19,6 +20,7 @@ use crate::plan::{self, Plan};
 use crate::render::progress::Progress;
 use crate::revision::RevisionId;
 use crate::state::{self, AppliedRow, AppliedState, StateIssue};
+pub(crate) use alembic::stamp_from_alembic;
 use records::{repair_planned, stamp_planned};
 use run::run_plan;
 
@@ -114,6 +116,9 @@ pub(crate) struct Inspection {
     pub table_exists: bool,
     pub rows: Vec<AppliedRow>,
     pub state: AppliedState,
+    /// Alembic's applied heads, read only when the version table does not
+    /// exist: a database Alembic manages must be adopted, never rebuilt.
+    pub alembic: Option<Vec<String>>,
 }
 
 impl Inspection {
@@ -134,7 +139,14 @@ impl Inspection {
                 current,
                 issues: Vec::new(),
             },
+            alembic: None,
         }
+    }
+
+    /// True when Alembic manages this database and `migrate` does not yet:
+    /// an `alembic_version` table with rows, and no version table.
+    pub(crate) fn managed_by_alembic(&self) -> bool {
+        !self.table_exists && self.alembic.as_ref().is_some_and(|rows| !rows.is_empty())
     }
 }
 
@@ -146,6 +158,8 @@ pub(crate) struct Snapshot {
     pub locked: bool,
     /// `None` when the version table does not exist yet.
     pub rows: Option<Vec<AppliedRow>>,
+    /// When it does not: the rows of `alembic_version`, if that table exists.
+    pub alembic: Option<Vec<String>>,
 }
 
 impl Snapshot {
@@ -158,6 +172,7 @@ impl Snapshot {
             table_exists,
             rows,
             state,
+            alembic: self.alembic,
         }
     }
 }
@@ -174,10 +189,21 @@ pub(crate) async fn snapshot<D: Driver>(
         Some(timeout) => d.lock_and_read_applied(timeout).await,
         None => d.read_applied().await,
     };
+    // Only a database without a version table (a first run, or one that
+    // Alembic manages) pays for the second read.
+    let read = match read {
+        Ok(None) => match d.alembic_heads(alembic::DEFAULT_TABLE).await {
+            Ok(alembic) => Ok((None, alembic)),
+            Err(e) => Err(e),
+        },
+        Ok(rows) => Ok((rows, None)),
+        Err(e) => Err(e),
+    };
     match read {
-        Ok(rows) => Ok(Snapshot {
+        Ok((rows, alembic)) => Ok(Snapshot {
             locked: lock_timeout.is_some(),
             rows,
+            alembic,
         }),
         Err(e) => {
             if lock_timeout.is_some() {
@@ -248,6 +274,7 @@ pub(crate) async fn stamp<D: Driver>(
     purge: bool,
 ) -> Result<Report, Failure> {
     locked(d, job, false, async |d, insp| {
+        alembic::guard(job, &insp)?;
         stamp_planned(d, job, targets, purge, insp).await
     })
     .await
@@ -391,6 +418,7 @@ async fn down_planned<D: Driver>(
 /// reported, the target resolved against what is applied.
 fn begin(job: &Job<'_>, target: &Target, insp: &Inspection) -> anyhow::Result<(Report, Resolved)> {
     let mut report = Report::default();
+    alembic::guard(job, insp)?;
     gate(&insp.state, job, &mut report)?;
     report.current.clone_from(&insp.state.current);
     let resolved = target

@@ -4,6 +4,7 @@
 //! Every test checks what a user sees (exit code, stdout, stderr) and what
 //! the database holds afterwards (version table and schema, read with sqlx).
 
+mod alembic_adopt;
 mod apply;
 mod bodies;
 mod diverged;

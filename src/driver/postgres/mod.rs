@@ -16,13 +16,13 @@ use std::time::{Duration, Instant};
 
 use futures_util::{TryStreamExt as _, future};
 use tokio::task::JoinHandle;
-use tokio_postgres::error::ErrorPosition;
+use tokio_postgres::error::{ErrorPosition, SqlState};
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Row};
 
 use super::apply::{self, Bookkeeping, Session, Stage};
 use super::error::{DriverError, ServerError, is_transient_sqlstate};
-use super::render::{create_schema_sql, create_table_sql};
+use super::render::{create_schema_sql, create_table_sql, table_name};
 use super::{
     ApplyError, ApplyOptions, Backoff, Dialect, Driver, LockKey, NewRow, VersionTable, connect,
     shape,
@@ -428,6 +428,20 @@ impl Driver for Postgres {
         match read {
             Ok(rows) => Ok(Some(rows)),
             Err(failed) => self.failed_read(&failed).await,
+        }
+    }
+
+    async fn alembic_heads(&mut self, table: &str) -> Result<Option<Vec<String>>, DriverError> {
+        let name = table_name(
+            Dialect::Postgres,
+            &VersionTable::new(self.table.schema.as_deref(), table),
+        );
+        let no_params: [(&(dyn ToSql + Sync), Type); 0] = [];
+        let sql = format!("SELECT version_num::text FROM {name}");
+        match self.client.query_typed(&sql, &no_params).await {
+            Ok(rows) => Ok(Some(rows.iter().map(|r| r.get::<_, String>(0)).collect())),
+            Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => Ok(None),
+            Err(e) => Err(sql_error(&e)),
         }
     }
 
