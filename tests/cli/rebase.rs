@@ -170,13 +170,13 @@ fn a_base_in_the_branch_gets_a_parents_line() {
 #[test]
 fn refuses_when_rev_is_the_target() {
     let env = issue();
-    refused(&env, &["m2", "--onto", "m2"], 1).stderr_has("nothing to move");
+    refused(&env, &["m2", "--onto", "m2"], 2).stderr_has("nothing to move");
 }
 
 #[test]
 fn refuses_when_rev_is_already_below_the_target() {
     let env = issue();
-    refused(&env, &["a1", "--onto", "m2"], 1)
+    refused(&env, &["a1", "--onto", "m2"], 2)
         .stderr_has("`m2` already descends from `a1`")
         .stderr_has("nothing to move");
 }

@@ -72,8 +72,10 @@ fn refusal(db: &str, e: &RebaseError) -> anyhow::Error {
             Category::Failed,
             Some("pass `--onto TARGET` to say where the branch goes".to_owned()),
         ),
+        // Asking to move a revision onto one that already has it is a
+        // request that cannot mean anything: bad input, like an unknown id.
         RebaseError::SameRevision { .. } | RebaseError::AlreadyContained { .. } => (
-            Category::Failed,
+            Category::BadInput,
             Some(format!(
                 "`migrate heads {db}` lists the heads; REV is the tip of the branch to move"
             )),
