@@ -5,13 +5,13 @@
 //! always runs statement by statement, and the body must be cut exactly
 //! where the command-line client (`mysql`, `mariadb`) cuts a file: at the
 //! delimiter, outside quotes and comments, with `DELIMITER xx` lines
-//! changing the delimiter. [`lexer`] reads the body as the client does.
+//! changing the delimiter. `lexer` reads the body as the client does.
 //!
 //! Where this differs from the client, on purpose:
 //!
 //! - while the delimiter is `;`, the `BEGIN ... END` body of a
 //!   `CREATE PROCEDURE`, `FUNCTION`, `TRIGGER` or `EVENT`, and a MariaDB
-//!   `BEGIN NOT ATOMIC ... END` block, is one statement ([`blocks`]). The
+//!   `BEGIN NOT ATOMIC ... END` block, is one statement (`blocks`). The
 //!   client cuts such a body at its first `;` and the server rejects the
 //!   pieces, so no file that works with the client is cut differently,
 //!   and a file that forgot `DELIMITER` works too. Under any other
