@@ -15,6 +15,7 @@ pub mod postgres;
 pub mod render;
 mod shape;
 pub mod split;
+pub mod split_mysql;
 pub mod sqlite;
 
 use std::fmt;

@@ -8,6 +8,7 @@ use crate::harness::{rev, row};
 mod apply;
 mod connect;
 mod lock;
+mod split_mysql;
 mod stamp;
 mod table;
 mod transaction_off;
