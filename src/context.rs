@@ -142,15 +142,16 @@ impl Project {
             .collect()
     }
 
-    /// Resolves the URL of a database; a fallback or default URL warns, or
+    /// Resolves the URL `migrate` connects to for a database (its
+    /// `direct_url_env`'s when set); a fallback or default URL warns, or
     /// fails under `--strict`.
     pub(crate) fn url(&self, name: &str, strict: bool, printer: &Printer) -> Result<ResolvedUrl> {
         let db = self.database(name)?;
-        let resolved = config::resolve(db, &self.env, &self.config.dir, &self.cwd)?;
+        let resolved = config::resolve_for_migrations(db, &self.env, &self.config.dir, &self.cwd)?;
         if strict {
             resolved.check_strict(name)?;
-        } else if let Some(warning) = resolved.source.warning(name) {
-            printer.warn(&warning);
+        } else {
+            resolved.warnings(name).iter().for_each(|w| printer.warn(w));
         }
         Ok(resolved)
     }

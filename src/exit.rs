@@ -161,12 +161,19 @@ fn category_of(cause: &(dyn std::error::Error + 'static)) -> Option<Category> {
     }
     if let Some(d) = cause.downcast_ref::<DriverError>() {
         return Some(match d {
-            DriverError::Unreachable { .. } | DriverError::LockTimeout { .. } => {
-                Category::Unavailable
-            }
+            DriverError::Unreachable { .. }
+            | DriverError::LockTimeout { .. }
+            | DriverError::NotWritable { .. } => Category::Unavailable,
+            DriverError::Pooled { .. } => Category::BadInput,
             DriverError::Rejected { .. } => Category::Unavailable,
             _ => Category::Failed,
         });
+    }
+    if let Some(step) = cause.downcast_ref::<crate::driver::StepError>() {
+        return match step {
+            crate::driver::StepError::Apply(_) => Some(Category::Failed),
+            crate::driver::StepError::Driver(d) => category_of(d),
+        };
     }
     if cause.is::<ApplyError>() || cause.is::<PlanError>() {
         return Some(Category::Failed);

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::cli::SelectArgs;
 use crate::context::{Context, Project};
+use crate::driver::Server;
 use crate::engine::Inspection;
 use crate::exit::{self, Category};
 use crate::render::table;
@@ -17,6 +18,8 @@ use crate::state::{self, StateIssue};
 #[derive(Serialize)]
 struct StatusDoc {
     url: String,
+    /// `writable`, `standby` or `read-only`; `null` when not reached.
+    server: Option<&'static str>,
     current: Vec<String>,
     /// `null` when the database could not be read.
     pending: Option<usize>,
@@ -66,6 +69,7 @@ pub(crate) async fn run_status(
             l.db.name.clone(),
             StatusDoc {
                 url: l.db.url.url.redacted().to_string(),
+                server: l.result.as_ref().ok().map(|i| server_word(i.server)),
                 current,
                 pending: l.result.is_ok().then_some(pending.len()),
                 pending_revisions: pending.iter().map(ToString::to_string).collect(),
@@ -210,8 +214,27 @@ fn verify_text(name: &str, doc: &VerifyDoc, insp: &Inspection) -> String {
     s
 }
 
-/// The `state` column of `status`, and every issue as a sentence.
+fn server_word(server: Server) -> &'static str {
+    match server {
+        Server::Writable => "writable",
+        Server::Standby => "standby",
+        Server::ReadOnly => "read-only",
+    }
+}
+
+/// The `state` column of `status`, and every issue as a sentence; a server
+/// that takes no writes says so after the state.
 fn state_of(l: &Looked<'_>, nothing_pending: bool) -> (String, Vec<String>) {
+    let (state, issues) = applied_state_of(l, nothing_pending);
+    match l.result.as_ref().map(|i| i.server) {
+        Ok(server @ (Server::Standby | Server::ReadOnly)) => {
+            (format!("{state} ({})", server_word(server)), issues)
+        }
+        _ => (state, issues),
+    }
+}
+
+fn applied_state_of(l: &Looked<'_>, nothing_pending: bool) -> (String, Vec<String>) {
     let insp = match &l.result {
         Ok(i) => i,
         Err(e) => {

@@ -20,7 +20,9 @@ pub use discover::{find_config, load};
 pub use dotenv::Env;
 pub use error::{ConfigError, ConfigErrorKind};
 pub use parse::parse;
-pub use resolve::{ResolveError, ResolvedUrl, UrlSource, check_distinct, resolve};
+pub use resolve::{
+    ResolveError, ResolvedUrl, UrlSource, check_distinct, resolve, resolve_for_migrations,
+};
 
 /// The file name searched for.
 pub const FILE_NAME: &str = "migrate.toml";
@@ -72,6 +74,9 @@ pub struct DatabaseConfig {
     /// Local-development URL when no variable is set (relative SQLite paths
     /// are relative to the config folder).
     pub default_url: Option<String>,
+    /// A variable holding a direct (unpooled) URL that migrations use
+    /// instead of `url_env`'s, which the application keeps.
+    pub direct_url_env: Option<String>,
     /// The revisions folder, absolute (`Config::dir` joined with the value).
     pub migrations: PathBuf,
     /// The folder as written in the file, for messages.
@@ -174,6 +179,7 @@ mod tests {
                     url_env: "DATABASE_URL".to_owned(),
                     fallback_env: vec![],
                     default_url: None,
+                    direct_url_env: None,
                     migrations: Path::new("/app").join(name),
                     migrations_display: PathBuf::from(name),
                     version_table: format!("_migrate_{name}"),

@@ -37,6 +37,7 @@ struct RawDatabase {
     #[serde(default)]
     fallback_env: Vec<Spanned<String>>,
     default_url: Option<Spanned<String>>,
+    direct_url_env: Option<Spanned<String>>,
     migrations: Option<Spanned<String>>,
     version_table: Option<Spanned<String>>,
     schema: Option<Spanned<String>>,
@@ -229,13 +230,11 @@ fn database(
         .url_env
         .as_ref()
         .ok_or_else(|| missing("url_env", "\"DATABASE_URL\""))?;
-    for var in std::iter::once(url_env).chain(&table.fallback_env) {
+    let named = std::iter::once((url_env, "url_env"))
+        .chain(table.fallback_env.iter().map(|v| (v, "fallback_env")))
+        .chain(table.direct_url_env.iter().map(|v| (v, "direct_url_env")));
+    for (var, key) in named {
         if !is_identifier(var.get_ref()) {
-            let key = if std::ptr::eq(var, url_env) {
-                "url_env"
-            } else {
-                "fallback_env"
-            };
             return Err(ctx.at(
                 var,
                 ConfigErrorKind::BadEnvName {
@@ -287,6 +286,7 @@ fn database(
             .map(|v| v.get_ref().clone())
             .collect(),
         default_url: table.default_url.as_ref().map(|u| u.get_ref().clone()),
+        direct_url_env: table.direct_url_env.as_ref().map(|v| v.get_ref().clone()),
         migrations: dir.join(&written),
         migrations_display: written,
         version_table,

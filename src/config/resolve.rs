@@ -15,6 +15,9 @@ use crate::url::{DbUrl, Dialect, UrlError};
 pub struct ResolvedUrl {
     pub url: DbUrl,
     pub source: UrlSource,
+    /// The database's `direct_url_env`, when it is configured but unset:
+    /// migrations then go through the application's (maybe pooled) URL.
+    pub direct_missing: Option<String>,
 }
 
 /// Where a URL came from. Anything but `Primary` is a local-development
@@ -23,6 +26,9 @@ pub struct ResolvedUrl {
 pub enum UrlSource {
     /// The database's own `url_env`.
     Primary { var: String },
+    /// Its `direct_url_env`: a direct URL for migrations, while the
+    /// application keeps `url_env`'s (often pooled) one.
+    Direct { var: String },
     /// `missing` (the `url_env`) is unset; `used` is the `fallback_env` entry used.
     Fallback { missing: String, used: String },
     /// `missing` (the `url_env`) and every fallback are unset; `default_url` was used.
@@ -30,10 +36,6 @@ pub enum UrlSource {
 }
 
 impl UrlSource {
-    pub fn is_primary(&self) -> bool {
-        matches!(self, Self::Primary { .. })
-    }
-
     /// The stderr warning for a URL that is not the database's own.
     pub fn warning(&self, db: &str) -> Option<String> {
         let (missing, used) = self.fallback()?;
@@ -46,7 +48,7 @@ impl UrlSource {
     /// The unset variable and a description of what was used instead.
     fn fallback(&self) -> Option<(&str, String)> {
         match self {
-            Self::Primary { .. } => None,
+            Self::Primary { .. } | Self::Direct { .. } => None,
             Self::Fallback { missing, used } => {
                 Some((missing.as_str(), format!("`{used}` (fallback_env)")))
             }
@@ -59,23 +61,40 @@ impl UrlSource {
 }
 
 impl ResolvedUrl {
-    /// See [`UrlSource::warning`].
-    pub fn warning(&self, db: &str) -> Option<String> {
-        self.source.warning(db)
+    /// The stderr warnings for a URL that is not what production should
+    /// use: a fallback or default (see [`UrlSource::warning`]), or a
+    /// configured `direct_url_env` that is unset.
+    pub fn warnings(&self, db: &str) -> Vec<String> {
+        let mut out: Vec<String> = self.source.warning(db).into_iter().collect();
+        if let Some(var) = &self.direct_missing {
+            out.push(format!(
+                "database `{db}`: `{var}` (its `direct_url_env`) is not set; migrations go \
+                 through the application's URL, which may be a pooled one"
+            ));
+        }
+        out
     }
 
-    /// Under `--strict` every database must have its own variable set.
+    /// Under `--strict` every database must have its own variables set.
     ///
     /// # Errors
-    /// [`ResolveError::Strict`] when the URL came from a fallback or default.
+    /// [`ResolveError::Strict`] when the URL came from a fallback or
+    /// default, or a configured `direct_url_env` is unset.
     pub fn check_strict(&self, db: &str) -> Result<(), ResolveError> {
-        match self.source.fallback() {
-            None => Ok(()),
-            Some((missing, used)) => Err(ResolveError::Strict {
+        if let Some((missing, used)) = self.source.fallback() {
+            return Err(ResolveError::Strict {
                 db: db.to_owned(),
                 missing: missing.to_owned(),
                 used,
+            });
+        }
+        match &self.direct_missing {
+            Some(var) => Err(ResolveError::Strict {
+                db: db.to_owned(),
+                missing: var.clone(),
+                used: "the application's URL for migrations".to_owned(),
             }),
+            None => Ok(()),
         }
     }
 }
@@ -167,7 +186,11 @@ pub fn resolve(
                 used: var.clone(),
             }
         };
-        return Ok(ResolvedUrl { url, source });
+        return Ok(ResolvedUrl {
+            url,
+            source,
+            direct_missing: None,
+        });
     }
     let Some(default) = &db.default_url else {
         let mut tried = vec![db.url_env.clone()];
@@ -183,7 +206,52 @@ pub fn resolve(
     let source = UrlSource::Default {
         missing: db.url_env.clone(),
     };
-    Ok(ResolvedUrl { url, source })
+    Ok(ResolvedUrl {
+        url,
+        source,
+        direct_missing: None,
+    })
+}
+
+/// The URL `migrate` connects with: the database's `direct_url_env` when
+/// that variable is set (the application keeps `url_env`'s, often pooled,
+/// URL), else [`resolve`]'s, noting a configured `direct_url_env` that is
+/// unset. The same rules hold for both: an empty variable is an error, a
+/// `+driver` scheme is accepted, a password is never shown.
+///
+/// # Errors
+/// As [`resolve`], for whichever variable is used.
+pub fn resolve_for_migrations(
+    db: &DatabaseConfig,
+    env: &Env,
+    config_dir: &Path,
+    cwd: &Path,
+) -> Result<ResolvedUrl, ResolveError> {
+    let Some(var) = &db.direct_url_env else {
+        return resolve(db, env, config_dir, cwd);
+    };
+    match env.get(var) {
+        Some(value) if value.trim().is_empty() => Err(ResolveError::EmptyVar {
+            db: db.name.clone(),
+            var: var.clone(),
+        }),
+        Some(value) => {
+            let url = DbUrl::parse(value, cwd).map_err(|error| ResolveError::BadUrl {
+                db: db.name.clone(),
+                origin: format!("`{var}`"),
+                error,
+            })?;
+            Ok(ResolvedUrl {
+                url,
+                source: UrlSource::Direct { var: var.clone() },
+                direct_missing: None,
+            })
+        }
+        None => Ok(ResolvedUrl {
+            direct_missing: Some(var.clone()),
+            ..resolve(db, env, config_dir, cwd)?
+        }),
+    }
 }
 
 /// Stops a run where two databases would share one version table: the same

@@ -12,6 +12,7 @@ fn db(name: &str, url_env: &str, fallback: &[&str], default_url: Option<&str>) -
         url_env: url_env.to_owned(),
         fallback_env: fallback.iter().map(|s| (*s).to_owned()).collect(),
         default_url: default_url.map(str::to_owned),
+        direct_url_env: None,
         migrations: Path::new(CONFIG_DIR).join(format!("migrations_{name}")),
         migrations_display: PathBuf::from(format!("migrations_{name}")),
         version_table: format!("_migrate_{name}"),
@@ -57,7 +58,7 @@ fn primary_variable_is_used_without_warning() {
         }
     );
     assert_eq!(r.url.redacted().as_str(), "postgres://u:***@ai-host/ai");
-    assert_eq!(r.warning("ai"), None);
+    assert!(r.warnings("ai").is_empty());
     assert_eq!(r.check_strict("ai"), Ok(()));
 }
 
@@ -78,7 +79,7 @@ fn fallback_is_used_with_a_warning_and_refused_under_strict() {
         }
     );
     assert_eq!(
-        r.warning("ai").unwrap(),
+        r.warnings("ai")[0],
         "database `ai`: `AI_DATABASE_URL` is not set; using `DATABASE_URL` (fallback_env) — set \
          `AI_DATABASE_URL` in production, where --strict makes this an error"
     );
@@ -111,7 +112,7 @@ fn default_url_is_relative_to_the_config_folder() {
         r.url.sqlite_path(),
         Some(Path::new("/repo/.migrate/core.db"))
     );
-    let warning = r.warning("core").unwrap();
+    let warning = r.warnings("core").remove(0);
     assert!(
         warning.starts_with("database `core`: `DATABASE_URL` is not set; using `default_url`"),
         "{warning}"

@@ -2,36 +2,46 @@
 //!
 //! I/O through a [`Session`], the few primitives a driver provides. A
 //! transactional revision is one [`Session::transaction`]: the driver opens
-//! the transaction, runs the body exactly as written, writes the version
-//! row with bound values and commits, and says which of those failed
-//! (PostgreSQL sends all four in one exchange; see `postgres.rs`). A
-//! `transaction off` revision is recorded dirty first, run statement by
-//! statement, then marked clean, so a failure part-way stays visible.
+//! the transaction (taking the run lock for it where the driver locks per
+//! transaction), claims the revision by writing its version row first, runs
+//! the body exactly as written, and commits; it says which step failed.
+//! The claim is what makes every revision run once when runners race: a
+//! row another runner committed makes the claim fail, and the revision is
+//! reported as applied by that runner (PostgreSQL sends all the steps in one
+//! exchange; see `postgres/session.rs`). A `transaction off` revision is
+//! claimed by a dirty row, run statement by statement, then marked clean,
+//! so a failure part-way stays visible.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use super::error::{ApplyError, ServerError, truncate_chars};
+use super::error::{ApplyError, DriverError, ServerError, truncate_chars};
 use super::split::{Statement, split};
-use super::{ApplyOptions, Dialect, NewRow};
+use super::{Applied, ApplyOptions, Dialect, NewRow, StepError};
 use crate::revision::{Revision, Sql};
 
 /// How much of a failing statement an [`ApplyError`] quotes.
 const QUOTED_CHARS: usize = 200;
 
-/// What a transactional revision records once its body has run.
+/// How a transactional revision claims itself in the version table.
 pub(crate) enum Bookkeeping<'a> {
-    /// Insert this row (its `duration_ms` is how long the body ran).
+    /// Insert this row before the body (its `duration_ms` is set after).
     Insert(&'a NewRow),
-    /// Delete the row of this revision.
+    /// Delete the row of this revision before the body.
     Delete(&'a str),
 }
 
 /// Which step of a transactional revision failed; the transaction is
 /// rolled back in every case.
 pub(crate) enum Stage {
+    /// The run lock was not taken in time (or the connection failed
+    /// while waiting for it).
+    Lock(DriverError),
     /// `BEGIN` and the per-revision limits.
     Open(ServerError),
+    /// The claim found the work done: another runner committed the row
+    /// (or, reverting, deleted it). Nothing ran.
+    Taken,
     /// The revision's own SQL; the position is within the body.
     Body(ServerError),
     /// The version-row statement.
@@ -60,11 +70,12 @@ pub(crate) trait Session: Send {
     /// Session-level limits for a `transaction off` revision, and their reset.
     fn session_limits(&self, opts: &ApplyOptions) -> Option<(String, String)>;
 
-    /// Records `row` as dirty before a `transaction off` revision runs.
+    /// Records `row` as dirty before a `transaction off` revision runs;
+    /// false when the row is there already (another runner applied it).
     fn insert_dirty(
         &mut self,
         row: &NewRow,
-    ) -> impl Future<Output = Result<(), ServerError>> + Send;
+    ) -> impl Future<Output = Result<bool, ServerError>> + Send;
 
     /// Marks a `transaction off` row clean and sets its duration.
     fn finish_row(
@@ -95,7 +106,7 @@ pub(crate) async fn apply<S: Session>(
     sql: &Sql,
     row: &NewRow,
     opts: &ApplyOptions,
-) -> Result<Duration, ApplyError> {
+) -> Result<Applied, StepError> {
     let body = Body {
         revision: rev.id.as_str(),
         text: &sql.up,
@@ -104,14 +115,18 @@ pub(crate) async fn apply<S: Session>(
     if rev.transactional {
         return in_transaction(s, &body, opts, Bookkeeping::Insert(row)).await;
     }
-    s.insert_dirty(row)
+    let claimed = s
+        .insert_dirty(row)
         .await
         .map_err(|e| bookkeeping_error(&body, &e, false))?;
+    if !claimed {
+        return Ok(Applied::ByAnother);
+    }
     let elapsed = statements(s, &body, opts).await?;
     s.finish_row(body.revision, millis(elapsed))
         .await
         .map_err(|e| bookkeeping_error(&body, &e, true))?;
-    Ok(elapsed)
+    Ok(Applied::Ran(elapsed))
 }
 
 pub(crate) async fn revert<S: Session>(
@@ -119,16 +134,16 @@ pub(crate) async fn revert<S: Session>(
     rev: &Revision,
     sql: &Sql,
     opts: &ApplyOptions,
-) -> Result<Duration, ApplyError> {
+) -> Result<Applied, StepError> {
     let Some(down) = sql.down.as_deref() else {
-        return Err(ApplyError {
+        return Err(StepError::Apply(ApplyError {
             revision: rev.id.to_string(),
             statement_index: None,
             statement: None,
             line: None,
             message: "the revision is irreversible: it has no `-- migrate:down` section".into(),
             dirty: false,
-        });
+        }));
     };
     let body = Body {
         revision: rev.id.as_str(),
@@ -143,16 +158,16 @@ pub(crate) async fn revert<S: Session>(
         Ok(elapsed) => s
             .delete_row(body.revision)
             .await
-            .map(|_| elapsed)
+            .map(|_| Applied::Ran(elapsed))
             .map_err(|e| bookkeeping_error(&body, &e, true)),
         Err(err) => Err(err),
     };
     if outcome.is_err() {
         // Part of the down section ran: the revision is neither applied nor
-        // reverted, so later runs must stop until `repair` (docs/reference.md, "The version table").
+        // reverted, so later runs must stop until `repair`.
         let _ = s.set_dirty(body.revision).await;
     }
-    outcome
+    Ok(outcome?)
 }
 
 /// One transactional revision through [`Session::transaction`].
@@ -161,21 +176,24 @@ async fn in_transaction<S: Session>(
     body: &Body<'_>,
     opts: &ApplyOptions,
     bookkeeping: Bookkeeping<'_>,
-) -> Result<Duration, ApplyError> {
+) -> Result<Applied, StepError> {
     let start = Instant::now();
-    match s.transaction(body.text, opts, bookkeeping).await {
-        Ok(()) => Ok(start.elapsed()),
-        Err(Stage::Body(e)) => Err(body_error(s.dialect(), body, &e)),
-        Err(Stage::Open(e) | Stage::Record(e)) => Err(bookkeeping_error(body, &e, false)),
-        Err(Stage::Commit(e)) => Err(body_error(
+    let failed = match s.transaction(body.text, opts, bookkeeping).await {
+        Ok(()) => return Ok(Applied::Ran(start.elapsed())),
+        Err(Stage::Taken) => return Ok(Applied::ByAnother),
+        Err(Stage::Lock(e)) => return Err(StepError::Driver(e)),
+        Err(Stage::Body(e)) => body_error(s.dialect(), body, &e),
+        Err(Stage::Open(e) | Stage::Record(e)) => bookkeeping_error(body, &e, false),
+        Err(Stage::Commit(e)) => body_error(
             s.dialect(),
             body,
             &ServerError {
                 position: None,
                 ..e
             },
-        )),
-    }
+        ),
+    };
+    Err(StepError::Apply(failed))
 }
 
 /// Runs each statement on its own, with session-level limits around them.

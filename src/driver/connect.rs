@@ -6,11 +6,10 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use super::{
-    ApplyError, ApplyOptions, Backoff, Dialect, Driver, DriverError, NewRow, Postgres, Sqlite,
-    VersionTable, connect_postgres, connect_sqlite,
+    Applied, ApplyOptions, Backoff, Dialect, Driver, DriverError, NewRow, Postgres, Read, Sqlite,
+    StepError, VersionTable, connect_postgres, connect_sqlite,
 };
 use crate::revision::{Revision, Sql};
-use crate::state::AppliedRow;
 use crate::url::DbUrl;
 
 /// The longest one connection attempt may take when `wait` is shorter, so
@@ -122,15 +121,12 @@ impl Driver for AnyDriver {
         each!(self, d => d.unlock().await)
     }
 
-    async fn read_applied(&mut self) -> Result<Option<Vec<AppliedRow>>, DriverError> {
-        each!(self, d => d.read_applied().await)
+    async fn read(&mut self) -> Result<Read, DriverError> {
+        each!(self, d => d.read().await)
     }
 
-    async fn lock_and_read_applied(
-        &mut self,
-        timeout: Duration,
-    ) -> Result<Option<Vec<AppliedRow>>, DriverError> {
-        each!(self, d => d.lock_and_read_applied(timeout).await)
+    async fn begin_run(&mut self, timeout: Duration) -> Result<Read, DriverError> {
+        each!(self, d => d.begin_run(timeout).await)
     }
 
     async fn alembic_heads(&mut self, table: &str) -> Result<Option<Vec<String>>, DriverError> {
@@ -147,7 +143,7 @@ impl Driver for AnyDriver {
         sql: &Sql,
         row: &NewRow,
         opts: &ApplyOptions,
-    ) -> Result<Duration, ApplyError> {
+    ) -> Result<Applied, StepError> {
         each!(self, d => d.apply(rev, sql, row, opts).await)
     }
 
@@ -156,7 +152,7 @@ impl Driver for AnyDriver {
         rev: &Revision,
         sql: &Sql,
         opts: &ApplyOptions,
-    ) -> Result<Duration, ApplyError> {
+    ) -> Result<Applied, StepError> {
         each!(self, d => d.revert(rev, sql, opts).await)
     }
 

@@ -38,6 +38,17 @@ pub enum DriverError {
     },
     #[error("{message}")]
     Io { message: String },
+    /// The connection reaches a transaction pooler: a session of its own
+    /// (for a session lock, a `transaction off` revision) cannot be had.
+    #[error("the connection goes through a transaction pooler: {evidence}")]
+    Pooled { evidence: String },
+    /// The server accepts no writes (checked before any lock).
+    #[error(
+        "{host} is {}: nothing can be written there{}",
+        if *standby { "a standby (in recovery)" } else { "read-only (default_transaction_read_only is on)" },
+        if *standby { "; it may become writable after a failover" } else { "" }
+    )]
+    NotWritable { host: String, standby: bool },
 }
 
 impl DriverError {

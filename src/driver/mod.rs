@@ -158,12 +158,57 @@ impl NewRow {
     }
 }
 
-/// Per-revision limits (PostgreSQL only; ignored on SQLite).
+/// What the server allows, as a writing command must know before it locks
+/// anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Server {
+    Writable,
+    /// A hot standby (in recovery): it may become writable after a failover.
+    Standby,
+    /// A primary that accepts no writes (`default_transaction_read_only`).
+    ReadOnly,
+}
+
+/// What a command reads first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Read {
+    /// The applied rows; `None` when the version table does not exist.
+    pub rows: Option<Vec<AppliedRow>>,
+    pub server: Server,
+    /// True when the run lock is held from now on (see [`Driver::begin_run`]).
+    pub locked: bool,
+}
+
+/// What became of a revision a run set out to apply or revert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// It ran, for this long, and committed.
+    Ran(Duration),
+    /// Another runner had done it first: nothing ran.
+    ByAnother,
+}
+
+/// Why a revision did not run to the end.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    /// Its SQL or its bookkeeping failed.
+    #[error(transparent)]
+    Apply(#[from] ApplyError),
+    /// The lock was not taken in time, or the connection failed.
+    #[error(transparent)]
+    Driver(#[from] DriverError),
+}
+
+/// Per-revision limits and waits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ApplyOptions {
-    /// `lock_timeout`: how long one statement may wait for a table lock.
+    /// How long to wait for the run lock, where a driver takes it per
+    /// transaction (PostgreSQL); zero waits not at all.
+    pub lock_wait: Duration,
+    /// PostgreSQL `lock_timeout`: how long one statement may wait for a
+    /// table lock.
     pub lock_timeout: Option<Duration>,
-    /// `statement_timeout`: how long one statement may run.
+    /// PostgreSQL `statement_timeout`: how long one statement may run.
     pub statement_timeout: Option<Duration>,
 }
 
@@ -176,41 +221,46 @@ pub trait Driver: Send {
 
     fn version_table(&self) -> &VersionTable;
 
-    /// Takes the run lock, polling with backoff until `timeout` has passed.
-    ///
-    /// # Errors
-    /// [`DriverError::LockTimeout`] when another session holds it that long.
-    fn lock(&mut self, timeout: Duration) -> impl Future<Output = Result<(), DriverError>> + Send;
-
-    fn unlock(&mut self) -> impl Future<Output = Result<(), DriverError>> + Send;
-
-    /// What the engine needs of each row (revision, parents, checksum,
-    /// method, dirty), in applied order, or `None` when the table does not
-    /// exist (it is never created here: read-only commands rely on that).
-    /// Rows are decoded as they arrive: this read is most of the cost of an
-    /// `up` with nothing to do.
+    /// The applied rows (what the engine needs of each: revision, parents,
+    /// checksum, dirty; in no particular order) and what the server
+    /// allows, without any lock, never creating the version table
+    /// (read-only commands rely on that). Rows are decoded as they arrive:
+    /// this read is most of the cost of an `up` with nothing to do.
     ///
     /// # Errors
     /// [`DriverError::TableShape`] when the table lacks a column or has one
     /// of another type (a table made by another tool).
-    fn read_applied(
-        &mut self,
-    ) -> impl Future<Output = Result<Option<Vec<AppliedRow>>, DriverError>> + Send;
+    fn read(&mut self) -> impl Future<Output = Result<Read, DriverError>> + Send;
 
-    /// [`Driver::lock`], then [`Driver::read_applied`]; a driver may do both
-    /// at once. On an error the lock may be held: [`Driver::unlock`] it.
+    /// The start of a writing run: [`Driver::read`], after taking the lock
+    /// this driver holds for a whole run if it holds one (SQLite's lock
+    /// file). PostgreSQL takes none here: each of its writes runs in a
+    /// transaction that takes the lock for itself, so a run with nothing to
+    /// do costs one round trip and locks nothing. `timeout` is how long a
+    /// lock may be waited for.
     ///
     /// # Errors
-    /// As the two methods.
-    fn lock_and_read_applied(
+    /// As [`Driver::read`] and [`Driver::lock`]. On an error the lock may be
+    /// held: [`Driver::unlock`] it.
+    fn begin_run(
         &mut self,
         timeout: Duration,
-    ) -> impl Future<Output = Result<Option<Vec<AppliedRow>>, DriverError>> + Send {
-        async move {
-            self.lock(timeout).await?;
-            self.read_applied().await
-        }
-    }
+    ) -> impl Future<Output = Result<Read, DriverError>> + Send;
+
+    /// Takes the run lock for the rest of the run, waiting at most
+    /// `timeout`: what a `transaction off` revision needs, since it has no
+    /// transaction to lock. PostgreSQL first makes sure the connection is a
+    /// session of its own, not a transaction pooler's (a session lock there
+    /// would be stranded on a server connection the pooler hands to
+    /// others), and then that the lock is held by its own session.
+    ///
+    /// # Errors
+    /// [`DriverError::LockTimeout`] when another session holds it that long;
+    /// [`DriverError::Pooled`] behind a transaction pooler.
+    fn lock(&mut self, timeout: Duration) -> impl Future<Output = Result<(), DriverError>> + Send;
+
+    /// Releases the run lock, if held.
+    fn unlock(&mut self) -> impl Future<Output = Result<(), DriverError>> + Send;
 
     /// The rows of Alembic's version table `table` (in the version table's
     /// schema on PostgreSQL): Alembic's applied heads, or `None` when there
@@ -220,10 +270,12 @@ pub trait Driver: Send {
         table: &str,
     ) -> impl Future<Output = Result<Option<Vec<String>>, DriverError>> + Send;
 
-    /// Creates the version table (and its PostgreSQL schema) when missing.
+    /// Creates the version table (and its PostgreSQL schema) when missing;
+    /// checks an existing one's whole shape.
     fn ensure_version_table(&mut self) -> impl Future<Output = Result<(), DriverError>> + Send;
 
-    /// Runs `sql.up` and records `row`; returns how long the SQL ran.
+    /// Runs `sql.up` and records `row`, unless another runner recorded it
+    /// first.
     ///
     /// A transactional revision and its row commit together or not at all; a
     /// `transaction off` revision is recorded dirty first, run statement by
@@ -234,16 +286,17 @@ pub trait Driver: Send {
         sql: &Sql,
         row: &NewRow,
         opts: &ApplyOptions,
-    ) -> impl Future<Output = Result<Duration, ApplyError>> + Send;
+    ) -> impl Future<Output = Result<Applied, StepError>> + Send;
 
     /// Runs `sql.down` and deletes the revision's row, in one transaction
-    /// unless the revision is `transaction off`.
+    /// unless the revision is `transaction off`; unless another runner
+    /// reverted it first.
     fn revert(
         &mut self,
         rev: &Revision,
         sql: &Sql,
         opts: &ApplyOptions,
-    ) -> impl Future<Output = Result<Duration, ApplyError>> + Send;
+    ) -> impl Future<Output = Result<Applied, StepError>> + Send;
 
     /// Records rows without running SQL (stamp), in one transaction; `purge`
     /// empties the table first. Rows already present are kept. Returns how

@@ -17,8 +17,8 @@ use super::apply::{self, Bookkeeping, Session, Stage};
 use super::error::{self, DriverError, ServerError};
 use super::render::{INSERT_COLUMNS, create_table_sql, table_name};
 use super::{
-    AppliedTuple, ApplyError, ApplyOptions, Backoff, Dialect, Driver, NewRow, VersionTable,
-    connect, shape,
+    Applied, AppliedTuple, ApplyOptions, Backoff, Dialect, Driver, NewRow, Read, Server, StepError,
+    VersionTable, connect, shape,
 };
 use crate::revision::{Revision, Sql};
 use crate::state::AppliedRow;
@@ -266,24 +266,63 @@ impl Sqlite {
             .map_err(|e| error::from_sqlx(&e))
     }
 
-    /// The steps of [`Session::transaction`] after `BEGIN`; the caller
-    /// rolls back on failure.
+    /// The steps of [`Session::transaction`] after `BEGIN`: the claim, the
+    /// body, the duration, `COMMIT`; the caller rolls back on failure.
     async fn in_transaction(&mut self, body: &str, record: Bookkeeping<'_>) -> Result<(), Stage> {
         let start = Instant::now();
-        self.run(body).await.map_err(Stage::Body)?;
-        let recorded = match record {
-            Bookkeeping::Insert(row) => {
-                let took = apply::millis(start.elapsed());
-                self.insert(row, took, false).await
-            }
+        let id = match record {
+            Bookkeeping::Insert(row) => match self.insert(row, 0, false).await {
+                Err(e) if is_unique_violation(&e) => return Err(Stage::Taken),
+                Err(e) => return Err(Stage::Record(error::from_sqlx(&e))),
+                Ok(()) => Some(row.revision.as_str()),
+            },
             Bookkeeping::Delete(id) => {
                 let sql = self.sql.delete.clone();
-                self.execute(sql, id).await.map(|_| ())
+                match self.execute(sql, id).await {
+                    Ok(0) => return Err(Stage::Taken),
+                    Ok(_) => None,
+                    Err(e) => return Err(Stage::Record(error::from_sqlx(&e))),
+                }
             }
         };
-        recorded.map_err(|e| Stage::Record(error::from_sqlx(&e)))?;
+        self.run(body).await.map_err(Stage::Body)?;
+        if let Some(id) = id {
+            let took = apply::millis(start.elapsed());
+            let sql = self.sql.finish.clone();
+            let conn = self
+                .conn()
+                .map_err(|e| Stage::Record(error::from_sqlx(&e)))?;
+            sqlx::query(sql)
+                .bind(id)
+                .bind(took)
+                .execute(conn)
+                .await
+                .map_err(|e| Stage::Record(error::from_sqlx(&e)))?;
+        }
         self.run("COMMIT").await.map_err(Stage::Commit)
     }
+
+    /// The rows, read without the lock.
+    async fn read_rows(&mut self) -> Result<Option<Vec<AppliedRow>>, DriverError> {
+        if !self.checked_columns().await? {
+            return Ok(None);
+        }
+        let select = self.sql.select_applied.clone();
+        let conn = self.conn().map_err(|e| error::sql(&e))?;
+        let mut rows = Vec::new();
+        let mut stream = sqlx::query(select).fetch(conn);
+        while let Some(row) = stream.try_next().await.map_err(|e| error::sql(&e))? {
+            let tuple = AppliedTuple::<i64>::from_row(&row).map_err(|e| error::sql(&e))?;
+            rows.push(super::applied_row(tuple, |d| d != 0));
+        }
+        Ok(Some(super::trimmed(rows)))
+    }
+}
+
+/// A row whose key is there already.
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(sqlx::error::DatabaseError::is_unique_violation)
 }
 
 impl Session for Sqlite {
@@ -316,10 +355,12 @@ impl Session for Sqlite {
         None
     }
 
-    async fn insert_dirty(&mut self, row: &NewRow) -> Result<(), ServerError> {
-        self.insert(row, 0, true)
-            .await
-            .map_err(|e| error::from_sqlx(&e))
+    async fn insert_dirty(&mut self, row: &NewRow) -> Result<bool, ServerError> {
+        match self.insert(row, 0, true).await {
+            Ok(()) => Ok(true),
+            Err(e) if is_unique_violation(&e) => Ok(false),
+            Err(e) => Err(error::from_sqlx(&e)),
+        }
     }
 
     async fn finish_row(&mut self, id: &str, duration_ms: i64) -> Result<(), ServerError> {
@@ -396,19 +437,19 @@ impl Driver for Sqlite {
         Ok(())
     }
 
-    async fn read_applied(&mut self) -> Result<Option<Vec<AppliedRow>>, DriverError> {
-        if !self.checked_columns().await? {
-            return Ok(None);
-        }
-        let select = self.sql.select_applied.clone();
-        let conn = self.conn().map_err(|e| error::sql(&e))?;
-        let mut rows = Vec::new();
-        let mut stream = sqlx::query(select).fetch(conn);
-        while let Some(row) = stream.try_next().await.map_err(|e| error::sql(&e))? {
-            let tuple = AppliedTuple::<i64>::from_row(&row).map_err(|e| error::sql(&e))?;
-            rows.push(super::applied_row(tuple, |d| d != 0));
-        }
-        Ok(Some(super::trimmed(rows)))
+    async fn read(&mut self) -> Result<Read, DriverError> {
+        Ok(Read {
+            rows: self.read_rows().await?,
+            server: Server::Writable,
+            locked: self.lock.is_some(),
+        })
+    }
+
+    async fn begin_run(&mut self, timeout: Duration) -> Result<Read, DriverError> {
+        // Held for the whole run: SQLite has no session lock, and each
+        // revision needs its own transaction.
+        self.lock(timeout).await?;
+        self.read().await
     }
 
     async fn alembic_heads(&mut self, table: &str) -> Result<Option<Vec<String>>, DriverError> {
@@ -451,7 +492,7 @@ impl Driver for Sqlite {
         sql: &Sql,
         row: &NewRow,
         opts: &ApplyOptions,
-    ) -> Result<Duration, ApplyError> {
+    ) -> Result<Applied, StepError> {
         apply::apply(self, rev, sql, row, opts).await
     }
 
@@ -460,7 +501,7 @@ impl Driver for Sqlite {
         rev: &Revision,
         sql: &Sql,
         opts: &ApplyOptions,
-    ) -> Result<Duration, ApplyError> {
+    ) -> Result<Applied, StepError> {
         apply::revert(self, rev, sql, opts).await
     }
 

@@ -14,7 +14,7 @@ use crate::graph::target::Target;
 
 /// The table Alembic keeps its applied heads in, unless `env.py` says
 /// otherwise (`version_table=`).
-pub(super) const DEFAULT_TABLE: &str = "alembic_version";
+pub(crate) const DEFAULT_TABLE: &str = "alembic_version";
 
 /// Refuses to run on a database that Alembic manages and `migrate` does
 /// not: without this, the first `up` after switching would try to build

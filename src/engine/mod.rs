@@ -6,8 +6,8 @@
 mod alembic;
 mod records;
 mod run;
+mod snapshot;
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,10 +19,11 @@ use crate::graph::{Graph, and_ticked};
 use crate::plan::{self, Plan};
 use crate::render::progress::Progress;
 use crate::revision::RevisionId;
-use crate::state::{self, AppliedRow, AppliedState, StateIssue};
+use crate::state::{self, AppliedState, StateIssue};
 pub(crate) use alembic::stamp_from_alembic;
 use records::{repair_planned, stamp_planned};
 use run::run_plan;
+pub(crate) use snapshot::{Inspection, Snapshot, inspect, snapshot};
 
 /// Settings that hold for every database of a run.
 #[derive(Debug, Clone)]
@@ -73,6 +74,8 @@ pub(crate) struct Report {
     pub planned: Vec<RevisionId>,
     /// What committed, in order.
     pub done: Vec<Done>,
+    /// What another runner applied (or reverted) while this one waited.
+    pub by_others: Vec<RevisionId>,
     /// Warnings to show (unknown applied revisions, re-parented revisions).
     pub warnings: Vec<String>,
     /// A sentence for the user when nothing needed doing.
@@ -108,120 +111,6 @@ pub(crate) enum Outcome {
     Ran(Result<Report, Failure>),
     /// Not run because a database it comes `after` did not succeed.
     Skipped(String),
-}
-
-/// The version table as read, checked against the graph. Read-only.
-pub(crate) struct Inspection {
-    /// False when the version table does not exist yet.
-    pub table_exists: bool,
-    pub rows: Vec<AppliedRow>,
-    pub state: AppliedState,
-    /// Alembic's applied heads, read only when the version table does not
-    /// exist: a database Alembic manages must be adopted, never rebuilt.
-    pub alembic: Option<Vec<String>>,
-}
-
-impl Inspection {
-    /// The state of a database assumed to have exactly `applied` (and
-    /// nothing wrong with it), for planning without connecting (`migrate
-    /// sql --from`).
-    pub(crate) fn assumed(graph: &Graph, applied: BTreeSet<RevisionId>) -> Self {
-        let current = graph
-            .applied_heads(&applied)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        Self {
-            table_exists: true,
-            rows: Vec::new(),
-            state: AppliedState {
-                applied,
-                current,
-                issues: Vec::new(),
-            },
-            alembic: None,
-        }
-    }
-
-    /// True when Alembic manages this database and `migrate` does not yet:
-    /// an `alembic_version` table with rows, and no version table.
-    pub(crate) fn managed_by_alembic(&self) -> bool {
-        !self.table_exists && self.alembic.as_ref().is_some_and(|rows| !rows.is_empty())
-    }
-}
-
-/// The version table as read before the revision files were: what needs no
-/// graph, so it can run while the files are still being read.
-#[derive(Debug)]
-pub(crate) struct Snapshot {
-    /// Whether this run took the lock to read it (and must release it).
-    pub locked: bool,
-    /// `None` when the version table does not exist yet.
-    pub rows: Option<Vec<AppliedRow>>,
-    /// When it does not: the rows of `alembic_version`, if that table exists.
-    pub alembic: Option<Vec<String>>,
-}
-
-impl Snapshot {
-    /// The rows checked against the graph.
-    pub(crate) fn inspect(self, graph: &Graph) -> Inspection {
-        let table_exists = self.rows.is_some();
-        let rows = self.rows.unwrap_or_default();
-        let state = state::analyse(graph, &rows);
-        Inspection {
-            table_exists,
-            rows,
-            state,
-            alembic: self.alembic,
-        }
-    }
-}
-
-/// Takes the lock when `lock_timeout` is given, then reads the version
-/// table. On failure the lock is released again.
-pub(crate) async fn snapshot<D: Driver>(
-    d: &mut D,
-    db: &str,
-    lock_timeout: Option<Duration>,
-) -> anyhow::Result<Snapshot> {
-    let at = |e: DriverError| anyhow::Error::new(e).context(format!("database `{db}`"));
-    let read = match lock_timeout {
-        Some(timeout) => d.lock_and_read_applied(timeout).await,
-        None => d.read_applied().await,
-    };
-    // Only a database without a version table (a first run, or one that
-    // Alembic manages) pays for the second read.
-    let read = match read {
-        Ok(None) => match d.alembic_heads(alembic::DEFAULT_TABLE).await {
-            Ok(alembic) => Ok((None, alembic)),
-            Err(e) => Err(e),
-        },
-        Ok(rows) => Ok((rows, None)),
-        Err(e) => Err(e),
-    };
-    match read {
-        Ok((rows, alembic)) => Ok(Snapshot {
-            locked: lock_timeout.is_some(),
-            rows,
-            alembic,
-        }),
-        Err(e) => {
-            if lock_timeout.is_some() {
-                release(d, db).await;
-            }
-            Err(at(e))
-        }
-    }
-}
-
-/// Reads the applied state of database `db` without taking the lock or
-/// creating anything.
-pub(crate) async fn inspect<D: Driver>(
-    driver: &mut D,
-    db: &str,
-    graph: &Graph,
-) -> anyhow::Result<Inspection> {
-    Ok(snapshot(driver, db, None).await?.inspect(graph))
 }
 
 /// `up`: applies what is pending up to `target` (default `head`). A dry
@@ -306,20 +195,52 @@ async fn locked<D: Driver>(
     from_snapshot(d, job, snap, body).await
 }
 
-/// Runs `body` on the state `snap` read, then releases the lock if `snap`
-/// took it.
+/// Runs `body` on the state `snap` read, then releases the run lock of a
+/// writing run on every path.
 async fn from_snapshot<D: Driver>(
     d: &mut D,
     job: &Job<'_>,
     snap: Snapshot,
     body: impl AsyncFnOnce(&mut D, Inspection) -> Result<Report, Failure>,
 ) -> Result<Report, Failure> {
-    let took_lock = snap.locked;
-    let result = body(d, snap.inspect(job.graph)).await;
-    if took_lock {
+    let writing = snap.writing;
+    let result = match settled(d, job, snap).await {
+        Ok(insp) => body(d, insp).await,
+        Err(e) => Err(e.into()),
+    };
+    if writing {
         release(d, job.db).await;
     }
     result
+}
+
+/// The state to plan from. A dirty row read without the run lock may be a
+/// `transaction off` revision another runner is running right now: with
+/// the lock (once that runner is done) the table is read again. Behind a
+/// transaction pooler no such run can be under way, so the row stands.
+async fn settled<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    snap: Snapshot,
+) -> anyhow::Result<Inspection> {
+    let (writing, locked) = (snap.writing, snap.locked);
+    let insp = snap.inspect(job.graph);
+    let dirty = insp
+        .state
+        .issues
+        .iter()
+        .any(|i| matches!(i, StateIssue::Dirty { .. }));
+    if !writing || locked || !dirty {
+        return Ok(insp);
+    }
+    match d.lock(job.settings.lock_timeout).await {
+        Ok(()) => {
+            let again = snapshot(d, job.db, Some(job.settings.lock_timeout)).await?;
+            Ok(again.inspect(job.graph))
+        }
+        Err(DriverError::Pooled { .. }) => Ok(insp),
+        Err(e) => Err(at_db(e, job)),
+    }
 }
 
 /// Releases the lock; a failure only matters for logging, since a session

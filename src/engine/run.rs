@@ -2,7 +2,7 @@
 //! file, applied or reverted, timed and reported.
 
 use super::{Done, Failure, Job, Report};
-use crate::driver::{Driver, NewRow};
+use crate::driver::{Applied, Driver, DriverError, NewRow, StepError};
 use crate::exit::Fail;
 use crate::graph::Graph;
 use crate::interrupt;
@@ -19,6 +19,9 @@ pub(super) async fn run_plan<D: Driver>(
     mut report: Report,
 ) -> Result<Report, Failure> {
     let up = plan.direction == plan::Direction::Up;
+    if let Err(error) = session_if_needed(d, job, plan).await {
+        return Err(stopped(job, before, report, up, error));
+    }
     job.progress.begin(job.db, plan.steps.len());
     for id in &plan.steps {
         let rev = match job.revision(id) {
@@ -56,14 +59,26 @@ pub(super) async fn run_plan<D: Driver>(
         };
         interrupt::end(job.db);
         match result {
-            Ok(duration) => {
-                job.progress.finish(job.db, rev, duration, up);
+            Ok(Applied::Ran(duration)) => {
+                job.progress.finish(job.db, rev, Some(duration), up);
                 report.done.push(Done {
                     revision: id.clone(),
                     duration,
                 });
             }
-            Err(e) => {
+            Ok(Applied::ByAnother) => {
+                job.progress.finish(job.db, rev, None, up);
+                report.by_others.push(id.clone());
+            }
+            Err(StepError::Driver(e)) => {
+                let what = format!(
+                    "database `{}`: could not {verb} revision `{id}`: nothing of it ran",
+                    job.db
+                );
+                let error = anyhow::Error::new(e).context(what);
+                return Err(stopped(job, before, report, up, error));
+            }
+            Err(StepError::Apply(e)) => {
                 let hint = if e.dirty {
                     format!(
                         "it ran outside a transaction and is recorded dirty: check what ran, then \
@@ -91,8 +106,39 @@ pub(super) async fn run_plan<D: Driver>(
         }
     }
     job.progress.end(job.db);
-    report.current = current_after(job.graph, before, &report.done, up);
+    report.current = current_after(job.graph, before, &report, up);
     Ok(report)
+}
+
+/// A `transaction off` revision has no transaction to lock: the run takes
+/// the run lock for its session first, which needs a session of its own.
+async fn session_if_needed<D: Driver>(d: &mut D, job: &Job<'_>, plan: &Plan) -> anyhow::Result<()> {
+    let untransacted = plan
+        .steps
+        .iter()
+        .find(|id| job.graph.get(id.as_str()).is_some_and(|r| !r.transactional));
+    let Some(first) = untransacted else {
+        return Ok(());
+    };
+    match d.lock(job.settings.lock_timeout).await {
+        Ok(()) => Ok(()),
+        Err(DriverError::Pooled { evidence }) => Err(Fail::bad_input(format!(
+            "database `{}`: revision `{first}` runs outside a transaction (`transaction off`) \
+             and needs a database session of its own, but this connection goes through a \
+             transaction pooler ({evidence}); nothing was run",
+            job.db
+        ))
+        .hint(format!(
+            "give migrate a direct URL: set `direct_url_env` under [databases.{}] in migrate.toml \
+             to a variable holding the unpooled URL (for example DATABASE_UNPOOLED_URL), and keep \
+             the pooled one for the application",
+            job.db
+        ))
+        .into()),
+        Err(e) => {
+            Err(anyhow::Error::new(e).context(format!("database `{}`: nothing was run", job.db)))
+        }
+    }
 }
 
 /// Ends a run at a revision that did not run or failed: what committed
@@ -105,18 +151,24 @@ fn stopped(
     error: anyhow::Error,
 ) -> Failure {
     job.progress.abandon(job.db);
-    report.current = current_after(job.graph, before, &report.done, up);
+    report.current = current_after(job.graph, before, &report, up);
     Failure { report, error }
 }
 
-/// The applied heads once `done` has been applied (or reverted).
-fn current_after(graph: &Graph, before: &AppliedState, done: &[Done], up: bool) -> Vec<String> {
+/// The applied heads once the report's revisions have been applied (or
+/// reverted), by this run or another.
+fn current_after(graph: &Graph, before: &AppliedState, report: &Report, up: bool) -> Vec<String> {
     let mut applied = before.applied.clone();
-    for step in done {
+    let changed = report
+        .done
+        .iter()
+        .map(|d| &d.revision)
+        .chain(&report.by_others);
+    for id in changed {
         if up {
-            applied.insert(step.revision.clone());
+            applied.insert(id.clone());
         } else {
-            applied.remove(&step.revision);
+            applied.remove(id);
         }
     }
     let mut current: Vec<String> = graph

@@ -59,7 +59,9 @@ impl Progress {
         }
     }
 
-    pub(crate) fn finish(&self, db: &str, rev: &Revision, took: Duration, up: bool) {
+    /// A revision is done: it ran for `took`, or (`None`) another runner
+    /// had done it first.
+    pub(crate) fn finish(&self, db: &str, rev: &Revision, took: Option<Duration>, up: bool) {
         if !self.enabled {
             return;
         }
@@ -69,11 +71,12 @@ impl Progress {
         } else {
             format!(" {}", rev.message)
         };
-        let line = format!(
-            "{db}: {verb} {}{message} ({})",
-            rev.id,
-            crate::human::duration(took)
-        );
+        let how = match took {
+            Some(took) => crate::human::duration(took),
+            None => format!("{verb} by another runner meanwhile"),
+        };
+        let verb = if took.is_some() { verb } else { "skipped" };
+        let line = format!("{db}: {verb} {}{message} ({how})", rev.id);
         match (&self.bars, self.bar(db)) {
             (Some((multi, _)), Some(bar)) => {
                 let _ = multi.println(&line);

@@ -112,6 +112,7 @@ pub(crate) fn run_settings(ctx: &Context, project: &Project) -> RunSettings {
     RunSettings {
         lock_timeout: s.lock_timeout,
         apply: ApplyOptions {
+            lock_wait: s.lock_timeout,
             lock_timeout: s.ddl_lock_timeout,
             statement_timeout: s.statement_timeout,
         },

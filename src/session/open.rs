@@ -167,12 +167,15 @@ fn sqlite_folder(name: &str, resolved: &ResolvedUrl, create: bool) -> Result<()>
             }),
         // Read-only commands treat a default database not made yet as empty.
         (UrlSource::Default { .. }, _) => Ok(()),
-        (UrlSource::Primary { var } | UrlSource::Fallback { used: var, .. }, _) => {
-            url.check_sqlite_folder().map_err(|e| {
-                anyhow::Error::new(e).context(format!(
-                    "database `{name}`: the URL in `{var}` is not usable"
-                ))
-            })
-        }
+        (
+            UrlSource::Primary { var }
+            | UrlSource::Direct { var }
+            | UrlSource::Fallback { used: var, .. },
+            _,
+        ) => url.check_sqlite_folder().map_err(|e| {
+            anyhow::Error::new(e).context(format!(
+                "database `{name}`: the URL in `{var}` is not usable"
+            ))
+        }),
     }
 }

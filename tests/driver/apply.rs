@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use migrate::driver::{ApplyOptions, Dialect, Driver};
 
-use super::NO_LIMITS;
+use super::{Failed, NO_LIMITS};
 use crate::harness::{rev, row};
 
 driver_test!(apply_then_revert_round_trip, |db| {
@@ -100,7 +100,7 @@ driver_test!(a_failing_revision_leaves_neither_table_nor_row, |db| {
     let err = d
         .apply(&bad, &bad.sql, &row(&bad), &NO_LIMITS)
         .await
-        .unwrap_err();
+        .failed();
     assert_eq!(err.revision, "d4");
     assert!(!err.dirty);
     assert!(err.message.contains("missing_table"), "{}", err.message);
@@ -125,19 +125,21 @@ driver_test!(a_failing_revision_leaves_neither_table_nor_row, |db| {
     d.close().await.unwrap();
 });
 
-driver_test!(a_duplicate_row_rolls_back_the_body, |db| {
+driver_test!(a_recorded_id_is_claimed_and_its_body_never_runs, |db| {
     let mut d = db.connect().await;
     d.ensure_version_table().await.unwrap();
     let r = rev("f6", "CREATE TABLE once (x int);", None);
     d.apply(&r, &r.sql, &row(&r), &NO_LIMITS).await.unwrap();
-    // Same id again with another body: the insert fails, the body is undone.
+    // Same id again with another body: its row is there, so the body does
+    // not run (the row is written first, in the same transaction).
     let again = rev("f6", "CREATE TABLE twice (x int);", None);
-    let err = d
+    let outcome = d
         .apply(&again, &again.sql, &row(&again), &NO_LIMITS)
         .await
-        .unwrap_err();
-    assert!(err.message.contains("version table"), "{}", err.message);
+        .unwrap();
+    assert_eq!(outcome, migrate::driver::Applied::ByAnother);
     assert!(!db.has_table("twice").await);
+    assert_eq!(db.version_rows().await, ["f6:0"]);
     d.close().await.unwrap();
 });
 
@@ -159,7 +161,7 @@ async fn a_deferred_constraint_failing_at_commit_is_the_bodys_error() {
          INSERT INTO child VALUES (1);\n",
             None,
         );
-        let err = d.apply(&r, &r.sql, &row(&r), &NO_LIMITS).await.unwrap_err();
+        let err = d.apply(&r, &r.sql, &row(&r), &NO_LIMITS).await.failed();
         assert_eq!(err.revision, "h8");
         assert!(!err.dirty);
         assert!(
@@ -184,7 +186,7 @@ driver_test!(reverting_an_irreversible_revision_fails_cleanly, |db| {
     d.ensure_version_table().await.unwrap();
     let r = rev("g7", "CREATE TABLE kept (x int);", None);
     d.apply(&r, &r.sql, &row(&r), &NO_LIMITS).await.unwrap();
-    let err = d.revert(&r, &r.sql, &NO_LIMITS).await.unwrap_err();
+    let err = d.revert(&r, &r.sql, &NO_LIMITS).await.failed();
     assert!(err.message.contains("irreversible"), "{}", err.message);
     assert!(db.has_table("kept").await);
     assert_eq!(db.version_rows().await, ["g7:0"]);
@@ -198,6 +200,7 @@ driver_test!(statement_timeout_applies_to_one_revision_only, |db| {
     let mut d = db.connect().await;
     d.ensure_version_table().await.unwrap();
     let limits = ApplyOptions {
+        lock_wait: Duration::ZERO,
         lock_timeout: Some(Duration::from_secs(1)),
         statement_timeout: Some(Duration::from_millis(200)),
     };
@@ -210,7 +213,7 @@ driver_test!(statement_timeout_applies_to_one_revision_only, |db| {
     let err = d
         .apply(&slow, &slow.sql, &row(&slow), &limits)
         .await
-        .unwrap_err();
+        .failed();
     assert!(start.elapsed() < Duration::from_secs(3));
     assert!(err.message.contains("statement timeout"), "{}", err.message);
     assert!(!db.has_table("slow").await);
@@ -233,7 +236,7 @@ driver_test!(a_search_path_change_does_not_move_the_version_table, |db| {
     );
     d.apply(&r, &r.sql, &row(&r), &NO_LIMITS).await.unwrap();
     // Both the driver's own read and another session see the row in `public`.
-    let rows = d.read_applied().await.unwrap().unwrap();
+    let rows = d.read().await.unwrap().rows.unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(&*rows[0].revision, "j10");
     assert_eq!(db.version_rows().await, ["j10:0"]);

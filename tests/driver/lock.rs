@@ -2,11 +2,11 @@
 
 use std::time::{Duration, Instant};
 
-use migrate::driver::{Dialect, Driver, DriverError};
+use migrate::driver::{Applied, ApplyOptions, Dialect, Driver, DriverError, Server, StepError};
 use sqlx::Connection;
 
-use super::apply_one;
-use crate::harness::TestDb;
+use super::{NO_LIMITS, apply_one};
+use crate::harness::{TestDb, rev, row};
 
 driver_test!(a_second_connection_times_out_then_gets_it, |db| {
     let mut first = db.connect().await;
@@ -72,70 +72,134 @@ driver_test!(the_lock_is_per_version_table, |db| {
     core.close().await.unwrap();
 });
 
-driver_test!(lock_and_read_takes_the_lock_and_reads_the_table, |db| {
-    let mut d = db.connect().await;
-    // No table yet: nothing to read, and the lock is ours.
-    assert_eq!(d.lock_and_read_applied(Duration::ZERO).await.unwrap(), None);
-    let mut other = db.connect().await;
-    assert!(matches!(
-        other.lock(Duration::ZERO).await,
-        Err(DriverError::LockTimeout { .. })
-    ));
-    apply_one(&mut d).await;
-    d.unlock().await.unwrap();
+driver_test!(
+    begin_run_locks_for_the_run_where_the_driver_holds_one,
+    |db| {
+        let mut d = db.connect().await;
+        // No table yet: nothing to read.
+        let read = d.begin_run(Duration::ZERO).await.unwrap();
+        assert_eq!((read.rows, read.server), (None, Server::Writable));
+        let mut other = db.connect().await;
+        let blocked = other.lock(Duration::ZERO).await;
+        match db.dialect {
+            Dialect::Mysql => panic!("not run on MySQL"),
+            // SQLite holds its lock file for the whole run.
+            Dialect::Sqlite => {
+                assert!(read.locked);
+                assert!(matches!(blocked, Err(DriverError::LockTimeout { .. })));
+            }
+            // PostgreSQL takes none: each write locks its own transaction.
+            Dialect::Postgres => {
+                assert!(!read.locked);
+                blocked.unwrap();
+                other.unlock().await.unwrap();
+            }
+        }
+        apply_one(&mut d).await;
+        let read = d.begin_run(Duration::ZERO).await.unwrap();
+        let ids: Vec<&str> = read.rows.iter().flatten().map(|r| &*r.revision).collect();
+        assert_eq!(ids, ["a1"]);
+        d.close().await.unwrap();
+        other.close().await.unwrap();
+    }
+);
 
-    let rows = d
-        .lock_and_read_applied(Duration::ZERO)
-        .await
-        .unwrap()
-        .unwrap();
-    let ids: Vec<&str> = rows.iter().map(|r| &*r.revision).collect();
-    assert_eq!(ids, ["a1"]);
-    assert!(other.lock(Duration::ZERO).await.is_err());
-    // Taken this way, it is released as any other.
-    d.unlock().await.unwrap();
-    other.lock(Duration::ZERO).await.unwrap();
-    d.close().await.unwrap();
-    other.close().await.unwrap();
-});
+#[tokio::test]
+async fn sqlite_begin_run_waits_for_a_held_lock_then_reads() {
+    let db = TestDb::sqlite();
+    db.run(|db| async move {
+        let mut holder = db.connect().await;
+        apply_one(&mut holder).await;
+        holder.lock(Duration::ZERO).await.unwrap();
+        let mut d = db.connect().await;
+        let err = d.begin_run(Duration::from_millis(200)).await.unwrap_err();
+        assert!(matches!(err, DriverError::LockTimeout { .. }), "{err:?}");
+        holder.unlock().await.unwrap();
+        let read = d.begin_run(Duration::from_secs(5)).await.unwrap();
+        assert_eq!(read.rows.map(|r| r.len()), Some(1));
+        assert!(holder.lock(Duration::ZERO).await.is_err());
+        d.close().await.unwrap();
+        holder.close().await.unwrap();
+    })
+    .await;
+}
 
-driver_test!(lock_and_read_waits_for_a_held_lock_then_reads, |db| {
-    let mut holder = db.connect().await;
-    apply_one(&mut holder).await;
-    holder.lock(Duration::ZERO).await.unwrap();
+#[tokio::test]
+async fn a_postgres_write_waits_for_the_lock_in_its_transaction() {
+    let Some(db) = TestDb::postgres(module_path!()).await else {
+        return;
+    };
+    db.run(|db| async move {
+        let mut d = db.connect().await;
+        d.begin_run(Duration::from_millis(300)).await.unwrap();
+        d.ensure_version_table().await.unwrap();
+        let key = db.table.lock_key().value();
+        let mut operator = crate::harness::pg::hold_advisory_lock(&db.url, key).await;
+        let r = rev("w1", "CREATE TABLE w1 (id int);", None);
+        let start = Instant::now();
+        let opts = ApplyOptions {
+            lock_wait: Duration::from_millis(300),
+            ..ApplyOptions::default()
+        };
+        let err = d.apply(&r, &r.sql, &row(&r), &opts).await.unwrap_err();
+        assert!(start.elapsed() >= Duration::from_millis(290));
+        let StepError::Driver(DriverError::LockTimeout { holder_hint, .. }) = &err else {
+            panic!("{err:?}")
+        };
+        assert!(
+            holder_hint.contains("held by server process"),
+            "{holder_hint}"
+        );
+        assert!(!db.has_table("w1").await, "nothing of it ran");
+        assert_eq!(db.version_rows().await, Vec::<String>::new());
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(key)
+            .execute(&mut operator)
+            .await
+            .unwrap();
+        let done = d.apply(&r, &r.sql, &row(&r), &opts).await.unwrap();
+        assert!(matches!(done, Applied::Ran(_)));
+        // Nothing is left locked: the lock went with the transaction.
+        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(key)
+            .fetch_one(&mut operator)
+            .await
+            .unwrap();
+        assert!(got);
+        d.close().await.unwrap();
+        operator.close().await.unwrap();
+    })
+    .await;
+}
 
-    let mut d = db.connect().await;
-    let err = d
-        .lock_and_read_applied(Duration::from_millis(200))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, DriverError::LockTimeout { .. }), "{err:?}");
-    // The connection is still fit for use after the read it threw away.
-    holder.unlock().await.unwrap();
-    let rows = d
-        .lock_and_read_applied(Duration::from_secs(5))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(rows.len(), 1);
-    assert!(holder.lock(Duration::ZERO).await.is_err());
-    d.close().await.unwrap();
-    holder.close().await.unwrap();
-});
-
-driver_test!(lock_and_read_without_a_table_waits_for_a_held_lock, |db| {
-    let mut holder = db.connect().await;
-    holder.lock(Duration::ZERO).await.unwrap();
-    let mut d = db.connect().await;
-    let err = d
-        .lock_and_read_applied(Duration::from_millis(100))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, DriverError::LockTimeout { .. }), "{err:?}");
-    holder.unlock().await.unwrap();
-    assert_eq!(d.lock_and_read_applied(Duration::ZERO).await.unwrap(), None);
-    d.close().await.unwrap();
-    holder.close().await.unwrap();
+driver_test!(a_revision_another_runner_applied_is_not_run_again, |db| {
+    let mut first = db.connect().await;
+    let mut second = db.connect().await;
+    first.ensure_version_table().await.unwrap();
+    // Both planned it; the first commits it; the second finds its row.
+    let r = rev("c1", "CREATE TABLE c1 (id int);", Some("DROP TABLE c1;"));
+    let ran = first.apply(&r, &r.sql, &row(&r), &NO_LIMITS).await.unwrap();
+    assert!(matches!(ran, Applied::Ran(_)));
+    if db.dialect == Dialect::Postgres {
+        let again = second
+            .apply(&r, &r.sql, &row(&r), &NO_LIMITS)
+            .await
+            .unwrap();
+        assert_eq!(again, Applied::ByAnother);
+        // And reverting what another runner reverted runs nothing either.
+        assert!(matches!(
+            first.revert(&r, &r.sql, &NO_LIMITS).await.unwrap(),
+            Applied::Ran(_)
+        ));
+        let again = second.revert(&r, &r.sql, &NO_LIMITS).await.unwrap();
+        assert_eq!(again, Applied::ByAnother);
+    }
+    assert_eq!(
+        db.version_rows().await.len(),
+        usize::from(db.dialect != Dialect::Postgres)
+    );
+    first.close().await.unwrap();
+    second.close().await.unwrap();
 });
 
 #[tokio::test]
@@ -196,7 +260,7 @@ async fn sqlite_in_memory_has_no_lock() {
     a.lock(Duration::ZERO).await.unwrap();
     b.lock(Duration::ZERO).await.unwrap();
     a.ensure_version_table().await.unwrap();
-    assert_eq!(a.read_applied().await.unwrap(), Some(vec![]));
+    assert_eq!(a.read().await.unwrap().rows, Some(vec![]));
     a.close().await.unwrap();
     b.close().await.unwrap();
 }

@@ -64,13 +64,13 @@ driver_test!(created_with_the_spec_columns, |db| {
             .await;
         assert_eq!(pk, ["revision"]);
     }
-    assert_eq!(d.read_applied().await.unwrap(), Some(vec![]));
+    assert_eq!(d.read().await.unwrap().rows, Some(vec![]));
     d.close().await.unwrap();
 });
 
 driver_test!(reading_never_creates_the_table, |db| {
     let mut d = db.connect().await;
-    assert_eq!(d.read_applied().await.unwrap(), None);
+    assert_eq!(d.read().await.unwrap().rows, None);
     assert!(!db.has_table("_migrate_core").await);
     d.close().await.unwrap();
 });
@@ -89,7 +89,7 @@ driver_test!(a_foreign_table_is_refused_naming_the_column, |db| {
         matches!(&before_writing, DriverError::TableShape { column, .. } if column == "checksum"),
         "{before_writing:?}"
     );
-    let err = d.read_applied().await.unwrap_err();
+    let err = d.read().await.unwrap_err();
     match &err {
         DriverError::TableShape {
             table,
@@ -106,7 +106,7 @@ driver_test!(a_foreign_table_is_refused_naming_the_column, |db| {
     }
     assert!(err.to_string().contains("version_table"), "{err}");
     // The engine's lighter read refuses it too.
-    let light = d.read_applied().await.unwrap_err();
+    let light = d.read().await.unwrap_err();
     assert!(
         matches!(&light, DriverError::TableShape { column, .. } if column == "checksum"),
         "{light:?}"
@@ -126,7 +126,7 @@ driver_test!(a_mistyped_column_is_refused, |db| {
         .await;
     let mut d = db.connect().await;
     for err in [
-        d.read_applied().await.unwrap_err(),
+        d.read().await.unwrap_err(),
         d.ensure_version_table().await.unwrap_err(),
     ] {
         assert!(
@@ -146,7 +146,7 @@ async fn postgres_schema_is_created_and_used() {
     db.run(|db| async move {
         let table = VersionTable::new(Some("Meta Data"), "versions");
         let mut d = db.connect_table(table).await;
-        assert_eq!(d.read_applied().await.unwrap(), None);
+        assert_eq!(d.read().await.unwrap().rows, None);
         d.ensure_version_table().await.unwrap();
         let found = db
             .strings(
@@ -155,7 +155,7 @@ async fn postgres_schema_is_created_and_used() {
             )
             .await;
         assert_eq!(found, ["Meta Data.versions"]);
-        assert_eq!(d.read_applied().await.unwrap(), Some(vec![]));
+        assert_eq!(d.read().await.unwrap().rows, Some(vec![]));
         d.close().await.unwrap();
     })
     .await;
@@ -170,7 +170,7 @@ async fn sqlite_missing_file_is_not_created_when_reading() {
     let mut d = connect_sqlite(&url, table.clone(), Duration::ZERO, false)
         .await
         .unwrap();
-    assert_eq!(d.read_applied().await.unwrap(), None);
+    assert_eq!(d.read().await.unwrap().rows, None);
     d.lock(Duration::ZERO).await.unwrap();
     assert!(d.ensure_version_table().await.is_err());
     d.close().await.unwrap();

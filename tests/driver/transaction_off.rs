@@ -2,6 +2,7 @@
 
 use migrate::driver::{ApplyOptions, Dialect, Driver};
 
+use super::Failed;
 use crate::harness::{rev_no_tx, row};
 
 driver_test!(runs_concurrent_index_builds_among_other_statements, |db| {
@@ -64,7 +65,7 @@ driver_test!(
         let err = d
             .apply(&r, &r.sql, &row(&r), &ApplyOptions::default())
             .await
-            .unwrap_err();
+            .failed();
         assert!(err.dirty);
         assert_eq!(err.statement_index, Some(2));
         assert_eq!(
@@ -117,7 +118,7 @@ driver_test!(a_failing_down_statement_marks_the_row_dirty, |db| {
     let err = d
         .revert(&r, &r.sql, &ApplyOptions::default())
         .await
-        .unwrap_err();
+        .failed();
     assert!(err.dirty);
     assert_eq!(err.statement_index, Some(1));
     assert!(!db.has_table("t").await);
@@ -132,6 +133,7 @@ driver_test!(session_limits_are_reset_afterwards, |db| {
     let mut d = db.connect().await;
     d.ensure_version_table().await.unwrap();
     let limits = ApplyOptions {
+        lock_wait: std::time::Duration::ZERO,
         lock_timeout: None,
         statement_timeout: Some(std::time::Duration::from_millis(200)),
     };
@@ -139,7 +141,7 @@ driver_test!(session_limits_are_reset_afterwards, |db| {
     let err = d
         .apply(&slow, &slow.sql, &row(&slow), &limits)
         .await
-        .unwrap_err();
+        .failed();
     assert!(err.message.contains("statement timeout"), "{}", err.message);
     assert_eq!(err.statement_index, Some(1));
     // Reset: a later revision without limits may run longer.

@@ -55,7 +55,7 @@ async fn sigterm_while_waiting_for_the_lock_stops_at_once() {
         let child = command(&env, &[("DATABASE_URL", &db.url)], &["up", "core"])
             .spawn()
             .unwrap();
-        wait_for_last_query(&db, "pg_try_advisory_lock", operator_pid).await;
+        wait_for_last_query(&db, "pg_advisory_xact_lock", operator_pid).await;
         send_signal(&child, "TERM");
         let (out, took) = wait_output(child, Duration::from_secs(10));
         assert_no_panic(&out);

@@ -106,9 +106,8 @@ async fn the_server_ending_our_session_while_we_wait_for_the_lock() {
         let child = command(&env, &[("DATABASE_URL", &db.url)], &["up", "core"])
             .spawn()
             .unwrap();
-        // The runner's session has asked for the lock at least once.
-        // The runner's session has asked for the lock at least once.
-        let runner_pid = wait_for_last_query(&db, "pg_try_advisory_lock", operator_pid).await;
+        // The runner's session is waiting for the lock in its transaction.
+        let runner_pid = wait_for_last_query(&db, "pg_advisory_xact_lock", operator_pid).await;
         terminate(&db, runner_pid).await;
         let (out, took) = wait_output(child, Duration::from_secs(40));
         assert_no_panic(&out);

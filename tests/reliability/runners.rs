@@ -38,7 +38,7 @@ online_test!(thirty_two_runners_at_once_apply_each_revision_once, |db| {
         assert_no_panic(&out);
         assert!(out.status.success(), "a runner failed\n{}", describe(&out));
         let stderr = String::from_utf8_lossy(&out.stderr);
-        progress_lines += stderr.lines().filter(|l| l.contains("revision c")).count();
+        progress_lines += stderr.lines().filter(|l| l.contains(": applied c")).count();
     }
     let wall = start.elapsed();
     eprintln!(

@@ -1,31 +1,43 @@
-//! The PostgreSQL driver: one dedicated connection, a session advisory lock,
-//! the version table's SQL.
+//! The PostgreSQL driver: one dedicated connection, the version table's
+//! SQL, and a lock that cannot be stranded on a pooled server connection.
 //!
 //! I/O, through tokio-postgres. Every value is bound (extended protocol,
 //! unnamed statements, so nothing outlives its transaction on a pooled
 //! server connection); revision bodies travel as simple queries, run exactly
 //! as written. tokio-postgres pipelines requests made together, which is how
-//! a revision costs one round trip: `BEGIN`, its body, its version row and
-//! `COMMIT` are written at once and answered in order.
+//! a revision costs one round trip (`session.rs`).
+//!
+//! Locking works the same through a transaction pooler (PgBouncer,
+//! Supavisor, a platform's pooled URL) as on a direct connection: every
+//! write runs in a transaction that first takes `pg_advisory_xact_lock` of
+//! the run lock's key (released at its end, whatever happens to the
+//! connection) and then claims its revision by writing its version row, so
+//! a revision another runner committed meanwhile is found, not run again.
+//! Only a run with a `transaction off` revision needs the key as a session
+//! lock, and takes it once `probe.rs` has found the connection to be a
+//! session of its own.
 
 mod options;
+mod probe;
 mod queries;
+mod session;
 mod tls;
 
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::{TryStreamExt as _, future};
 use tokio::task::JoinHandle;
 use tokio_postgres::error::{ErrorPosition, SqlState};
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Row};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::apply::{self, Bookkeeping, Session, Stage};
 use super::error::{DriverError, ServerError, is_transient_sqlstate};
 use super::render::{create_schema_sql, create_table_sql, table_name};
 use super::{
-    ApplyError, ApplyOptions, Backoff, Dialect, Driver, LockKey, NewRow, VersionTable, connect,
-    shape,
+    Applied, ApplyOptions, Dialect, Driver, LockKey, NewRow, Read, Server, StepError, VersionTable,
+    apply, connect, shape,
 };
 use crate::revision::{Revision, Sql};
 use crate::state::AppliedRow;
@@ -37,10 +49,47 @@ pub struct Postgres {
     client: Client,
     /// The task that drives the socket; it ends when `client` is dropped.
     connection: JoinHandle<()>,
+    /// How to open another connection to the same place (the pooler probe).
+    endpoint: Arc<Endpoint>,
     table: VersionTable,
     key: LockKey,
-    sql: Queries,
+    sql: Box<Queries>,
+    /// The session lock is held (see [`Driver::lock`]).
     locked: bool,
+    /// How long a write waits for the lock (set by [`Driver::begin_run`]).
+    lock_wait: Duration,
+}
+
+/// Where a connection goes: the settings, the TLS connector, and the host
+/// as messages show it.
+struct Endpoint {
+    config: tokio_postgres::Config,
+    tls: MakeRustlsConnect,
+    host: String,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("host", &self.host)
+            .finish()
+    }
+}
+
+impl Endpoint {
+    async fn connect(&self) -> Result<(Client, JoinHandle<()>), DriverError> {
+        let (client, connection) = self
+            .config
+            .connect(self.tls.clone())
+            .await
+            .map_err(|e| connect_error(&e))?;
+        let connection = tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("PostgreSQL connection ended: {e}");
+            }
+        });
+        Ok((client, connection))
+    }
 }
 
 /// Connects to `url` (a `postgres://` URL), retrying unreachable servers
@@ -57,27 +106,23 @@ pub async fn connect_postgres(
     let rejected = |message| DriverError::Rejected { message };
     let opts = options::parse(url).map_err(rejected)?;
     let tls = tls::connector(&opts.tls).map_err(rejected)?;
-    let (config, tls) = (&opts.config, &tls);
-    let (client, connection) = connect::retry(wait, || async move {
-        config
-            .connect(tls.clone())
-            .await
-            .map_err(|e| connect_error(&e))
-    })
-    .await?;
-    let connection = tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::debug!("PostgreSQL connection ended: {e}");
-        }
+    let endpoint = Arc::new(Endpoint {
+        host: options::shown_host(&opts.config),
+        config: opts.config,
+        tls,
     });
+    let at = &endpoint;
+    let (client, connection) = connect::retry(wait, || async move { at.connect().await }).await?;
     let key = table.lock_key();
     Ok(Postgres {
         client,
         connection,
-        sql: Queries::new(&table),
+        endpoint,
+        sql: Box::new(Queries::new(&table, &key)),
         key,
         table,
         locked: false,
+        lock_wait: Duration::ZERO,
     })
 }
 
@@ -139,21 +184,9 @@ fn text<T: ToSql + Sync>(value: &T) -> (&(dyn ToSql + Sync), Type) {
     (value as &(dyn ToSql + Sync), Type::TEXT)
 }
 
-impl Postgres {
-    /// After the select of the applied rows failed: `None` when the table
-    /// does not exist, else the error, naming a missing or mistyped column
-    /// when that is why.
-    async fn failed_read(
-        &mut self,
-        failed: &tokio_postgres::Error,
-    ) -> Result<Option<Vec<AppliedRow>>, DriverError> {
-        if self.checked_columns().await? {
-            Err(sql_error(failed))
-        } else {
-            Ok(None)
-        }
-    }
+const NO_PARAMS: [(&(dyn ToSql + Sync), Type); 0] = [];
 
+impl Postgres {
     /// Checks the version table's shape; false when it does not exist.
     async fn checked_columns(&mut self) -> Result<bool, DriverError> {
         let rows = self
@@ -175,8 +208,7 @@ impl Postgres {
     /// Says who holds the lock, for a [`DriverError::LockTimeout`].
     async fn holder_hint(&mut self) -> String {
         let key = self.key.value();
-        // pg_locks shows the key's high and low 32 bits as unsigned oids.
-        let (high, low) = (i64::from((key >> 32) as u32), i64::from(key as u32));
+        let (high, low) = queries::key_halves(key);
         let holder = self
             .client
             .query_typed_opt(queries::HOLDER, &[(&high, Type::INT8), (&low, Type::INT8)])
@@ -204,143 +236,73 @@ impl Postgres {
         }
     }
 
-    /// One try of the session lock.
-    async fn try_lock(&mut self) -> Result<bool, DriverError> {
-        let key = self.key.value();
-        let row = self
-            .client
-            .query_typed_one(queries::TRY_LOCK, &[(&key, Type::INT8)])
-            .await
-            .map_err(|e| sql_error(&e))?;
-        Ok(row.get(0))
-    }
-
-    async fn execute(
-        &mut self,
-        sql: &str,
-        params: &[(&(dyn ToSql + Sync), Type)],
-    ) -> Result<u64, ServerError> {
-        self.client
-            .execute_typed(sql, params)
-            .await
-            .map_err(|e| server_error(&e))
-    }
-}
-
-impl Session for Postgres {
-    fn dialect(&self) -> Dialect {
-        Dialect::Postgres
-    }
-
-    async fn transaction(
-        &mut self,
-        body: &str,
-        opts: &ApplyOptions,
-        record: Bookkeeping<'_>,
-    ) -> Result<(), Stage> {
-        let mut begin = String::from("BEGIN;");
-        for (name, limit) in limits(opts) {
-            begin.push_str(&format!(" SET LOCAL {name} = {};", apply::millis(limit)));
+    /// The error of a write that waited `waited` for the lock in vain.
+    async fn lock_timeout(&mut self, waited: Duration) -> DriverError {
+        DriverError::LockTimeout {
+            waited,
+            holder_hint: self.holder_hint().await,
         }
+    }
+
+    /// Runs `write` (bound statements) in a transaction that holds the run
+    /// lock: one exchange.
+    async fn locked_write(
+        &mut self,
+        before: &str,
+        write: &str,
+        params: &[(&(dyn ToSql + Sync), Type)],
+    ) -> Result<u64, DriverError> {
+        let start = std::time::Instant::now();
+        let begin = format!("{}{before}", self.sql.begin_locked(self.lock_wait, None));
         let c = &self.client;
-        let sql = &self.sql;
-        // Polled in this order for the first time, so written in this order,
-        // at once: one round trip. After a failure the server skips to the
-        // end of each later message in the aborted transaction, and
-        // `COMMIT` then rolls it back.
-        let recorded = async move {
-            match record {
-                Bookkeeping::Insert(row) => {
-                    let parents = row.parents_text();
-                    c.execute_typed(
-                        &sql.insert_timed,
-                        &[
-                            text(&row.revision),
-                            text(&parents),
-                            text(&row.message),
-                            text(&row.checksum),
-                            text(&row.applied_by),
-                            text(&row.method),
-                        ],
-                    )
-                    .await
-                }
-                Bookkeeping::Delete(id) => c.execute_typed(&sql.delete, &[text(&id)]).await,
-            }
-        };
-        let (opened, ran, recorded, committed) = future::join4(
+        let (opened, wrote, committed) = future::join3(
             c.batch_execute(&begin),
-            c.batch_execute(body),
-            recorded,
+            c.execute_typed(write, params),
             c.batch_execute("COMMIT"),
         )
         .await;
-        opened.map_err(|e| Stage::Open(server_error(&e)))?;
-        ran.map_err(|e| Stage::Body(server_error(&e)))?;
-        recorded.map_err(|e| Stage::Record(server_error(&e)))?;
-        committed.map_err(|e| Stage::Commit(server_error(&e)))
-    }
-
-    async fn exec(&mut self, sql: &str) -> Result<(), ServerError> {
-        self.client
-            .batch_execute(sql)
-            .await
-            .map_err(|e| server_error(&e))
-    }
-
-    fn session_limits(&self, opts: &ApplyOptions) -> Option<(String, String)> {
-        let (mut set, mut reset) = (String::new(), String::new());
-        for (name, limit) in limits(opts) {
-            set.push_str(&format!("SET {name} = {};\n", apply::millis(limit)));
-            reset.push_str(&format!("RESET {name};\n"));
+        if let Err(e) = opened {
+            return Err(if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
+                self.lock_timeout(start.elapsed()).await
+            } else {
+                sql_error(&e)
+            });
         }
-        (!set.is_empty()).then_some((set, reset))
+        let wrote = wrote.map_err(|e| sql_error(&e))?;
+        committed.map_err(|e| sql_error(&e))?;
+        Ok(wrote)
     }
 
-    async fn insert_dirty(&mut self, row: &NewRow) -> Result<(), ServerError> {
-        let parents = row.parents_text();
-        let sql = self.sql.insert_dirty.clone();
-        self.execute(
-            &sql,
-            &[
-                text(&row.revision),
-                text(&parents),
-                text(&row.message),
-                text(&row.checksum),
-                text(&row.applied_by),
-                text(&row.method),
-            ],
+    /// The rows, and what the server allows, in one round trip.
+    async fn read_rows(&mut self) -> Result<Read, DriverError> {
+        let (server, rows) = future::join(
+            self.client.query_typed_one(queries::SERVER, &NO_PARAMS),
+            select_applied(&self.client, &self.sql),
         )
-        .await
-        .map(|_| ())
+        .await;
+        let server = server.map_err(|e| sql_error(&e))?;
+        let server = match (server.get::<_, bool>(0), server.get::<_, bool>(1)) {
+            (true, _) => Server::Standby,
+            (false, true) => Server::ReadOnly,
+            (false, false) => Server::Writable,
+        };
+        // The usual case needs no catalog: a missing table, or one of
+        // another shape, makes the select (or decoding it) fail, and only
+        // then is the catalog read to say which. The whole shape is checked
+        // before anything is written (`ensure_version_table`).
+        let rows = match rows {
+            Ok(rows) => Some(rows),
+            // Not there when read (another runner may create it meanwhile).
+            Err(failed) if failed.code() == Some(&SqlState::UNDEFINED_TABLE) => None,
+            Err(failed) if self.checked_columns().await? => return Err(sql_error(&failed)),
+            Err(_) => None,
+        };
+        Ok(Read {
+            rows,
+            server,
+            locked: self.locked,
+        })
     }
-
-    async fn finish_row(&mut self, id: &str, duration_ms: i64) -> Result<(), ServerError> {
-        let sql = self.sql.finish.clone();
-        self.execute(&sql, &[text(&id), (&duration_ms, Type::INT8)])
-            .await
-            .map(|_| ())
-    }
-
-    async fn delete_row(&mut self, id: &str) -> Result<u64, ServerError> {
-        let sql = self.sql.delete.clone();
-        self.execute(&sql, &[text(&id)]).await
-    }
-
-    async fn set_dirty(&mut self, id: &str) -> Result<(), ServerError> {
-        let sql = self.sql.set_dirty.clone();
-        self.execute(&sql, &[text(&id)]).await.map(|_| ())
-    }
-}
-
-/// The limits set, by PostgreSQL setting name.
-fn limits(opts: &ApplyOptions) -> impl Iterator<Item = (&'static str, Duration)> {
-    [
-        ("lock_timeout", opts.lock_timeout),
-        ("statement_timeout", opts.statement_timeout),
-    ]
-    .into_iter()
-    .filter_map(|(name, limit)| limit.map(|l| (name, l)))
 }
 
 impl Driver for Postgres {
@@ -352,83 +314,29 @@ impl Driver for Postgres {
         &self.table
     }
 
+    async fn read(&mut self) -> Result<Read, DriverError> {
+        self.read_rows().await
+    }
+
+    async fn begin_run(&mut self, timeout: Duration) -> Result<Read, DriverError> {
+        self.lock_wait = timeout;
+        let read = self.read_rows().await?;
+        if read.server != Server::Writable {
+            // Before any lock: a standby is asked nothing more.
+            return Err(DriverError::NotWritable {
+                host: self.endpoint.host.clone(),
+                standby: read.server == Server::Standby,
+            });
+        }
+        Ok(read)
+    }
+
     async fn lock(&mut self, timeout: Duration) -> Result<(), DriverError> {
-        if self.locked {
-            return Ok(());
-        }
-        let start = Instant::now();
-        let mut backoff = Backoff::lock_polling();
-        loop {
-            if self.try_lock().await? {
-                self.locked = true;
-                return Ok(());
-            }
-            match backoff.delay(start + timeout) {
-                Some(delay) => tokio::time::sleep(delay).await,
-                None => {
-                    return Err(DriverError::LockTimeout {
-                        waited: start.elapsed(),
-                        holder_hint: self.holder_hint().await,
-                    });
-                }
-            }
-        }
+        self.lock_session(timeout).await
     }
 
     async fn unlock(&mut self) -> Result<(), DriverError> {
-        if !self.locked {
-            return Ok(());
-        }
-        let key = self.key.value();
-        self.client
-            .query_typed(queries::UNLOCK, &[(&key, Type::INT8)])
-            .await
-            .map_err(|e| sql_error(&e))?;
-        self.locked = false;
-        Ok(())
-    }
-
-    async fn read_applied(&mut self) -> Result<Option<Vec<AppliedRow>>, DriverError> {
-        // The usual case in one round trip, without reading the catalog
-        // first: a missing table, or one of another shape, makes this select
-        // (or decoding its rows) fail, and only then is the catalog read to
-        // say which. (The whole shape is checked before anything is
-        // written; see `ensure_version_table`.)
-        let read = select_applied(&self.client, &self.sql).await;
-        match read {
-            Ok(rows) => Ok(Some(rows)),
-            Err(failed) => self.failed_read(&failed).await,
-        }
-    }
-
-    async fn lock_and_read_applied(
-        &mut self,
-        timeout: Duration,
-    ) -> Result<Option<Vec<AppliedRow>>, DriverError> {
-        if self.locked {
-            return self.read_applied().await;
-        }
-        // The lock is usually free: try it and read in one round trip (on a
-        // distant server, a round trip is most of a start-up with nothing to
-        // do). The read is thrown away when the lock is held elsewhere. A
-        // session lock outlives the failure of the select after it.
-        let key = self.key.value();
-        let (got, read) = future::join(
-            self.client
-                .query_typed_one(queries::TRY_LOCK, &[(&key, Type::INT8)]),
-            select_applied(&self.client, &self.sql),
-        )
-        .await;
-        let got: bool = got.map_err(|e| sql_error(&e))?.get(0);
-        if !got {
-            self.lock(timeout).await?;
-            return self.read_applied().await;
-        }
-        self.locked = true;
-        match read {
-            Ok(rows) => Ok(Some(rows)),
-            Err(failed) => self.failed_read(&failed).await,
-        }
+        self.unlock_session().await
     }
 
     async fn alembic_heads(&mut self, table: &str) -> Result<Option<Vec<String>>, DriverError> {
@@ -436,9 +344,8 @@ impl Driver for Postgres {
             Dialect::Postgres,
             &VersionTable::new(self.table.schema.as_deref(), table),
         );
-        let no_params: [(&(dyn ToSql + Sync), Type); 0] = [];
         let sql = format!("SELECT version_num::text FROM {name}");
-        match self.client.query_typed(&sql, &no_params).await {
+        match self.client.query_typed(&sql, &NO_PARAMS).await {
             Ok(rows) => Ok(Some(rows.iter().map(|r| r.get::<_, String>(0)).collect())),
             Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => Ok(None),
             Err(e) => Err(sql_error(&e)),
@@ -470,14 +377,31 @@ impl Driver for Postgres {
                 .map_err(|e| sql_error(&e))?
                 .get(0);
             if !exists {
+                // `CREATE SCHEMA IF NOT EXISTS` needs the right to create
+                // schemas even when the schema exists.
                 ddl.push_str(&create_schema_sql(&schema));
             }
         }
         ddl.push_str(&create_table_sql(Dialect::Postgres, &self.table));
-        self.client
-            .batch_execute(&ddl)
-            .await
-            .map_err(|e| sql_error(&e))
+        // Under the lock: two runners creating the table at once would
+        // collide in the catalog.
+        let c = &self.client;
+        let begin = self.sql.begin_locked(self.lock_wait, None);
+        let (opened, created, committed) = future::join3(
+            c.batch_execute(&begin),
+            c.batch_execute(&ddl),
+            c.batch_execute("COMMIT"),
+        )
+        .await;
+        if let Err(e) = opened {
+            return Err(if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
+                self.lock_timeout(self.lock_wait).await
+            } else {
+                sql_error(&e)
+            });
+        }
+        created.map_err(|e| sql_error(&e))?;
+        committed.map_err(|e| sql_error(&e))
     }
 
     async fn apply(
@@ -486,8 +410,12 @@ impl Driver for Postgres {
         sql: &Sql,
         row: &NewRow,
         opts: &ApplyOptions,
-    ) -> Result<Duration, ApplyError> {
-        apply::apply(self, rev, sql, row, opts).await
+    ) -> Result<Applied, StepError> {
+        let opts = ApplyOptions {
+            lock_wait: self.lock_wait,
+            ..*opts
+        };
+        apply::apply(self, rev, sql, row, &opts).await
     }
 
     async fn revert(
@@ -495,8 +423,12 @@ impl Driver for Postgres {
         rev: &Revision,
         sql: &Sql,
         opts: &ApplyOptions,
-    ) -> Result<Duration, ApplyError> {
-        apply::revert(self, rev, sql, opts).await
+    ) -> Result<Applied, StepError> {
+        let opts = ApplyOptions {
+            lock_wait: self.lock_wait,
+            ..*opts
+        };
+        apply::revert(self, rev, sql, &opts).await
     }
 
     async fn insert_rows(&mut self, rows: &[NewRow], purge: bool) -> Result<u64, DriverError> {
@@ -515,39 +447,32 @@ impl Driver for Postgres {
             (&by, Type::TEXT_ARRAY),
             (&methods, Type::TEXT_ARRAY),
         ];
-        let c = &self.client;
-        let begin = if purge {
-            format!("BEGIN; {}", self.sql.purge)
+        let before = if purge {
+            format!(" {};", self.sql.purge)
         } else {
-            "BEGIN".to_owned()
+            String::new()
         };
-        // One exchange, as for a revision.
-        let (opened, inserted, committed) = future::join3(
-            c.batch_execute(&begin),
-            c.execute_typed(&self.sql.stamp, &arrays),
-            c.batch_execute("COMMIT"),
-        )
-        .await;
-        opened.map_err(|e| sql_error(&e))?;
-        let inserted = inserted.map_err(|e| sql_error(&e))?;
-        committed.map_err(|e| sql_error(&e))?;
-        Ok(inserted)
+        let stamp = self.sql.stamp.clone();
+        self.locked_write(&before, &stamp, &arrays).await
     }
 
     async fn delete_row(&mut self, id: &str) -> Result<bool, DriverError> {
         let sql = self.sql.delete.clone();
-        Ok(self.execute(&sql, &[text(&id)]).await? > 0)
+        Ok(self.locked_write("", &sql, &[text(&id)]).await? > 0)
     }
 
     async fn mark_applied(&mut self, id: &str, checksum: &str) -> Result<bool, DriverError> {
         let sql = self.sql.mark_applied.clone();
-        Ok(self.execute(&sql, &[text(&id), text(&checksum)]).await? > 0)
+        Ok(self
+            .locked_write("", &sql, &[text(&id), text(&checksum)])
+            .await?
+            > 0)
     }
 
     async fn close(mut self) -> Result<(), DriverError> {
-        // Closing ends the session, which releases the lock anyway; unlock
-        // first so a pooler that keeps the server session cannot keep it.
-        let unlocked = self.unlock().await;
+        // Closing ends the session, which releases a session lock anyway;
+        // unlocking first is what a pooler's server connection would need.
+        let unlocked = self.unlock_session().await;
         drop(self.client);
         // The connection task sends Terminate and closes the socket once
         // the client is gone.
@@ -561,9 +486,8 @@ async fn select_applied(
     client: &Client,
     sql: &Queries,
 ) -> Result<Vec<AppliedRow>, tokio_postgres::Error> {
-    let no_params: [(&(dyn ToSql + Sync), Type); 0] = [];
     let stream = client
-        .query_typed_raw(&sql.select_applied, no_params)
+        .query_typed_raw(&sql.select_applied, NO_PARAMS)
         .await?;
     let mut stream = std::pin::pin!(stream);
     let mut out = Vec::new();

@@ -172,6 +172,19 @@ pub(crate) fn parse(url: &str) -> Result<PgOptions, String> {
     Ok(PgOptions { config, tls })
 }
 
+/// The server as messages name it: `host:port` (or the socket folder).
+pub(crate) fn shown_host(config: &tokio_postgres::Config) -> String {
+    use tokio_postgres::config::Host;
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    match config.get_hosts().first() {
+        Some(Host::Tcp(name)) if name.contains(':') => format!("[{name}]:{port}"),
+        Some(Host::Tcp(name)) => format!("{name}:{port}"),
+        #[cfg(unix)]
+        Some(Host::Unix(path)) => format!("{}:{port}", path.display()),
+        None => format!("localhost:{port}"),
+    }
+}
+
 /// A libpq keyword value: quoted, with `\` and `'` escaped.
 fn quoted(value: &str) -> String {
     format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
