@@ -10,6 +10,7 @@ pub mod driver;
 pub mod engine;
 pub mod exit;
 pub mod graph;
+pub mod import;
 pub mod interrupt;
 pub mod logging;
 mod par;

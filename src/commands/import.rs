@@ -1,0 +1,269 @@
+//! `migrate import alembic DB`: asks Alembic (through the project's Python)
+//! for the history, writes a file for each revision that has none yet, and
+//! reports what it wrote. The decisions are in `crate::import`.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use serde::Serialize;
+
+use crate::cli::ImportAlembicArgs;
+use crate::config;
+use crate::context::{Context, Project};
+use crate::exit::{Category, Fail};
+use crate::import::convert::{ImportedFile, convert};
+use crate::import::dialect::{self, SqlDialect};
+use crate::import::layout::Layout;
+use crate::import::plan::{self, Problem};
+use crate::import::python::{Helper, PythonCommand, Request, find_ini};
+use crate::import::{files, record::Rendered};
+use crate::render::printer::Printer;
+
+/// Everything the blocking part of an import needs, owned.
+struct Job {
+    db: String,
+    folder: PathBuf,
+    python: PythonCommand,
+    ini: PathBuf,
+    /// The ini file as the user named it, for messages.
+    ini_shown: String,
+    dialect: SqlDialect,
+    engine: Option<String>,
+    cwd: PathBuf,
+    dry_run: bool,
+}
+
+/// One file written (or, in a dry run, to be written).
+struct Written {
+    path: PathBuf,
+    revision: String,
+    file: ImportedFile,
+}
+
+pub(crate) async fn run_alembic(
+    ctx: &Context,
+    project: &Project,
+    args: ImportAlembicArgs,
+) -> Result<Category> {
+    let db = project.database(&args.db)?;
+    let url = config::resolve(db, &project.env, &project.config.dir, &project.cwd)
+        .map(|r| (r.url.kind(), r.source));
+    let choice = dialect::choose(args.dialect, url, &args.db, ctx.strict)?;
+    if let Some(warning) = &choice.warning {
+        ctx.printer.warn(warning);
+    }
+    let job = Job {
+        db: args.db.clone(),
+        folder: db.migrations.clone(),
+        python: PythonCommand::parse(&args.python)?,
+        ini: find_ini(&args.ini, &ctx.cwd)?,
+        ini_shown: args.ini.display().to_string(),
+        dialect: choice.dialect,
+        engine: args.engine.clone(),
+        cwd: ctx.cwd.clone(),
+        dry_run: args.dry_run,
+    };
+    let printer = ctx.printer.clone();
+    // Python runs for a while: off the runtime's threads, so Ctrl-C still ends the run.
+    let written = tokio::task::spawn_blocking(move || import(&job, &printer))
+        .await
+        .context("the import stopped unexpectedly")??;
+    report(ctx, project, &args, choice.dialect, &written)
+}
+
+fn import(job: &Job, printer: &Printer) -> Result<(Vec<Written>, usize)> {
+    let existing = files::existing(&job.folder)?;
+    let request = Request {
+        python: &job.python,
+        ini: &job.ini,
+        ini_shown: &job.ini_shown,
+        verbose: printer.verbose > 0,
+        dialect: job.dialect,
+        engine: job.engine.as_deref(),
+        cwd: &job.cwd,
+    };
+    let (helper, listing) = Helper::start(&request)?;
+    let layout = Layout::new(&listing.project.version_locations);
+    let plan = plan::plan(
+        &listing.revisions,
+        &existing,
+        &layout,
+        job.engine.as_deref(),
+    )
+    .map_err(|problems| bad_history(&job.ini_shown, &problems))?;
+    let ids: Vec<&str> = plan.new.iter().map(|p| p.listed.id.as_str()).collect();
+    let (rendered, stderr) = helper.render(&ids)?;
+    if printer.verbose > 0 {
+        for line in stderr.lines().filter(|l| !l.trim().is_empty()) {
+            printer.note(&format!("python: {line}"));
+        }
+    }
+    let by_id: HashMap<&str, &Rendered> = rendered.iter().map(|r| (r.id.as_str(), r)).collect();
+    let mut written = Vec::with_capacity(plan.new.len());
+    for planned in &plan.new {
+        let revision = planned.id.to_string();
+        let rendered = by_id.get(revision.as_str()).with_context(|| {
+            format!(
+                "`{}` did not render revision `{revision}`",
+                job.python.shown()
+            )
+        })?;
+        let file = convert(planned, rendered, job.dialect);
+        let path = job.folder.join(&planned.path);
+        if !job.dry_run {
+            files::write_new(&job.folder, &planned.path, &file.text)
+                .with_context(|| format!("database `{}`: importing `{revision}`", job.db))?;
+        }
+        written.push(Written {
+            path,
+            revision,
+            file,
+        });
+    }
+    Ok((written, plan.already))
+}
+
+fn bad_history(ini: &str, problems: &[Problem]) -> anyhow::Error {
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    let engine = problems.iter().any(|p| {
+        matches!(
+            p,
+            Problem::NoEngine { .. } | Problem::UnknownEngine { .. } | Problem::NotMultidb { .. }
+        )
+    });
+    let hint = if engine {
+        "pass --engine with the engine whose history this database holds"
+    } else {
+        "migrate ids are 1 to 64 letters, digits or `_`: rename such a revision in Alembic (its \
+         `revision` and every `down_revision` naming it) before importing; nothing was written"
+    };
+    Fail::bad_input(format!(
+        "the Alembic history of `{ini}` cannot be imported:\n  {}",
+        lines.join("\n  ")
+    ))
+    .hint(hint)
+    .into()
+}
+
+#[derive(Serialize)]
+struct FileDoc<'a> {
+    revision: &'a str,
+    path: String,
+    transactional: bool,
+    needs_sql: Option<&'a str>,
+    irreversible: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ImportDoc<'a> {
+    dialect: &'static str,
+    ini: String,
+    dry_run: bool,
+    already_imported: usize,
+    files: Vec<FileDoc<'a>>,
+}
+
+fn report(
+    ctx: &Context,
+    project: &Project,
+    args: &ImportAlembicArgs,
+    dialect: SqlDialect,
+    (written, already): &(Vec<Written>, usize),
+) -> Result<Category> {
+    let printer = &ctx.printer;
+    let shown = |w: &Written| project.display_path(&w.path);
+    let folder = &project.database(&args.db)?.migrations_display;
+    let ini = args.ini.display().to_string();
+    let files: Vec<FileDoc<'_>> = written
+        .iter()
+        .map(|w| FileDoc {
+            revision: &w.revision,
+            path: shown(w),
+            transactional: w.file.transactional,
+            needs_sql: w.file.needs_sql.as_deref(),
+            irreversible: w.file.irreversible.as_deref(),
+        })
+        .collect();
+    for file in &files {
+        printer.text(&file.path);
+    }
+    for (w, file) in written.iter().zip(&files) {
+        if let Some(date) = &w.file.unreadable_date {
+            printer.warn(&format!(
+                "{}: `Create Date: {date}` is not a time; the file has no `created`",
+                file.path
+            ));
+        }
+        if let (Some(why), None) = (file.irreversible, file.needs_sql) {
+            printer.note(&format!(
+                "{}: no down section (irreversible): {why}",
+                file.path
+            ));
+        }
+    }
+    let needs_sql: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.needs_sql.map(|why| format!("{}: {why}", f.path)))
+        .collect();
+    let (verb, summary) = match (args.dry_run, written.len()) {
+        (_, 0) => (
+            "nothing to import",
+            format!(
+                "every Alembic revision of `{ini}` has a file in `{}`",
+                folder.display()
+            ),
+        ),
+        (true, n) => (
+            "dry run",
+            format!(
+                "would import {n} Alembic revisions of `{ini}` into `{}` as {dialect} SQL ({already} already there); nothing was written",
+                folder.display()
+            ),
+        ),
+        (false, n) => (
+            "imported",
+            format!(
+                "{n} Alembic revisions of `{ini}` into `{}` as {dialect} SQL ({already} already there)",
+                folder.display()
+            ),
+        ),
+    };
+    printer.note(&format!("{verb}: {summary}"));
+    printer.json(&std::collections::BTreeMap::from([(
+        args.db.as_str(),
+        ImportDoc {
+            dialect: dialect.alembic_name(),
+            ini: ini.clone(),
+            dry_run: args.dry_run,
+            already_imported: *already,
+            files,
+        },
+    )]));
+    if needs_sql.is_empty() {
+        return Ok(Category::Success);
+    }
+    let what = format!(
+        "{} imported revision{} need{} SQL written by hand: Alembic could not render upgrade() offline:\n  {}",
+        needs_sql.len(),
+        if needs_sql.len() == 1 { "" } else { "s" },
+        if needs_sql.len() == 1 {
+            "s its"
+        } else {
+            " their"
+        },
+        needs_sql.join("\n  ")
+    );
+    let hint = format!(
+        "in each file, add a `-- migrate:up` line above the comments and write the SQL below it; \
+         `migrate check {}` fails until then",
+        args.db
+    );
+    if args.dry_run {
+        printer.warn(&format!(
+            "{what}\n(would be written without `-- migrate:up`)"
+        ));
+        return Ok(Category::Success);
+    }
+    Err(Fail::failed(what).hint(hint).into())
+}
