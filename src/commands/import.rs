@@ -14,10 +14,10 @@ use crate::context::{Context, Project};
 use crate::exit::{Category, Fail};
 use crate::import::convert::{ImportedFile, convert};
 use crate::import::dialect::{self, SqlDialect};
+use crate::import::files;
 use crate::import::layout::Layout;
-use crate::import::plan::{self, Problem};
+use crate::import::plan::{self, Planned, Problem};
 use crate::import::python::{Helper, PythonCommand, Request, find_ini};
-use crate::import::{files, record::Rendered};
 use crate::render::printer::Printer;
 
 /// Everything the blocking part of an import needs, owned.
@@ -93,33 +93,41 @@ fn import(job: &Job, printer: &Printer) -> Result<(Vec<Written>, usize)> {
     )
     .map_err(|problems| bad_history(&job.ini_shown, &problems))?;
     let ids: Vec<&str> = plan.new.iter().map(|p| p.listed.id.as_str()).collect();
-    let (rendered, stderr) = helper.render(&ids)?;
+    let planned: HashMap<&str, &Planned<'_>> =
+        plan.new.iter().map(|p| (p.listed.id.as_str(), p)).collect();
+    let mut written = Vec::with_capacity(plan.new.len());
+    let stderr = helper.render(&ids, |rendered| {
+        let planned = planned.get(rendered.id.as_str()).with_context(|| {
+            format!(
+                "`{}` rendered `{}`, which was not asked for",
+                job.python.shown(),
+                rendered.id
+            )
+        })?;
+        let file = convert(planned, &rendered, job.dialect);
+        if !job.dry_run {
+            files::write_new(&job.folder, &planned.path, &file.text)
+                .with_context(|| format!("database `{}`: importing `{}`", job.db, rendered.id))?;
+        }
+        written.push(Written {
+            path: job.folder.join(&planned.path),
+            revision: rendered.id,
+            file,
+        });
+        Ok(())
+    })?;
     if printer.verbose > 0 {
         for line in stderr.lines().filter(|l| !l.trim().is_empty()) {
             printer.note(&format!("python: {line}"));
         }
     }
-    let by_id: HashMap<&str, &Rendered> = rendered.iter().map(|r| (r.id.as_str(), r)).collect();
-    let mut written = Vec::with_capacity(plan.new.len());
-    for planned in &plan.new {
-        let revision = planned.id.to_string();
-        let rendered = by_id.get(revision.as_str()).with_context(|| {
-            format!(
-                "`{}` did not render revision `{revision}`",
-                job.python.shown()
-            )
-        })?;
-        let file = convert(planned, rendered, job.dialect);
-        let path = job.folder.join(&planned.path);
-        if !job.dry_run {
-            files::write_new(&job.folder, &planned.path, &file.text)
-                .with_context(|| format!("database `{}`: importing `{revision}`", job.db))?;
-        }
-        written.push(Written {
-            path,
-            revision,
-            file,
-        });
+    if written.len() != ids.len() {
+        anyhow::bail!(
+            "`{}` rendered {} of the {} revisions asked for",
+            job.python.shown(),
+            written.len(),
+            ids.len()
+        );
     }
     Ok((written, plan.already))
 }

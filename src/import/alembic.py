@@ -42,8 +42,9 @@ def main():
 
     def emit(record):
         out.write(json.dumps(record, sort_keys=True) + "\n")
-        # The binary waits for these; the other records may wait in the buffer.
-        if record["kind"] in ("listed", "done", "error"):
+        # The listing may wait in the buffer; the binary writes each
+        # rendered revision's file while the next one renders.
+        if record["kind"] != "revision":
             out.flush()
 
     args = parse_args(sys.argv[1:])
@@ -106,7 +107,10 @@ def main():
             for rid in wanted:
                 emit(render(scripts[rid], context, buffer, args.get("engine")))
     emit({"kind": "done"})
-    return 0
+    # Tearing down the interpreter and every module loaded would only make
+    # the binary wait; nothing is left to write.
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def parse_args(argv):

@@ -57,9 +57,14 @@ fn declared_id(text: &str) -> Option<String> {
     })
 }
 
-/// Writes `text` to `folder/rel` (creating folders), never replacing a file:
-/// the text goes to a hidden file first, which is then linked to its name
-/// (failing if the name exists), so a file is either whole or absent.
+/// Writes `text` to `folder/rel` (creating folders), never replacing a
+/// file: it is created only if the name is free. A write that fails part-way
+/// (a full disk) removes what it wrote, so no half file is left to be taken
+/// for an imported revision.
+///
+/// Not synced to disk: like a file an editor or code generator writes, it
+/// is whole for every other process once written. A power cut could leave
+/// it empty; the next import then names it instead of writing over it.
 ///
 /// # Errors
 /// The file exists already, or cannot be written.
@@ -67,39 +72,31 @@ pub fn write_new(folder: &Path, rel: &Path, text: &str) -> Result<PathBuf> {
     let path = folder.join(rel);
     let parent = path.parent().unwrap_or(folder);
     fs::create_dir_all(parent).with_context(|| format!("cannot create `{}`", parent.display()))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = parent.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = write_temp(&temp, text).and_then(|()| match fs::hard_link(&temp, &path) {
-        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
-            // No hard links here: create the file itself, still never replacing one.
-            let mut file = fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)?;
-            file.write_all(text.as_bytes())
+    let mut file = match fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+    {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Fail::bad_input(format!(
+                "`{}` already exists; it was left as it is",
+                path.display()
+            ))
+            .into());
         }
-        other => other,
-    });
-    let _ = fs::remove_file(&temp);
-    match written {
-        Ok(()) => Ok(path),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Fail::bad_input(format!(
-            "`{}` already exists; it was left as it is",
-            path.display()
-        ))
-        .into()),
-        Err(e) => Err(anyhow::Error::new(e).context(format!("cannot write `{}`", path.display()))),
+        Err(e) => {
+            return Err(
+                anyhow::Error::new(e).context(format!("cannot create `{}`", path.display()))
+            );
+        }
+    };
+    if let Err(e) = file.write_all(text.as_bytes()) {
+        drop(file);
+        let _ = fs::remove_file(&path);
+        return Err(anyhow::Error::new(e).context(format!("cannot write `{}`", path.display())));
     }
-}
-
-/// Not synced to disk: like a file an editor or code generator writes, it
-/// is whole for every other process once linked. A power cut could leave it
-/// empty; the next import then names it instead of writing over it.
-fn write_temp(temp: &Path, text: &str) -> std::io::Result<()> {
-    fs::File::create(temp)?.write_all(text.as_bytes())
+    Ok(path)
 }
 
 #[cfg(test)]
@@ -131,7 +128,7 @@ mod tests {
     }
 
     #[test]
-    fn writing_never_replaces_a_file_and_leaves_no_temporary_file() {
+    fn writing_never_replaces_a_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = write_new(dir.path(), Path::new("x/a.sql"), "first\n").unwrap();
         let err = write_new(dir.path(), Path::new("x/a.sql"), "second\n").unwrap_err();

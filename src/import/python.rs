@@ -154,29 +154,33 @@ impl Helper {
         Ok(Listing { project, revisions })
     }
 
-    /// Renders the revisions `ids` and ends the helper; also gives what it
-    /// printed on stderr.
+    /// Renders the revisions `ids`, in that order, handing each to `each`
+    /// as it arrives (so its file is written while Python renders the
+    /// next), and ends the helper; gives what it printed on stderr.
     ///
     /// # Errors
-    /// The helper stops before rendering every id.
-    pub fn render(mut self, ids: &[&str]) -> Result<(Vec<Rendered>, String)> {
+    /// The helper stops before rendering every id, or `each` fails.
+    pub fn render(
+        mut self,
+        ids: &[&str],
+        mut each: impl FnMut(Rendered) -> Result<()>,
+    ) -> Result<String> {
         if let Some(mut stdin) = self.stdin.take() {
             let mut text = ids.join("\n");
             text.push('\n');
             // A helper that died already is reported below, by what it printed.
             let _ = stdin.write_all(text.as_bytes());
         }
-        let mut rendered = Vec::with_capacity(ids.len());
         loop {
             match self.next_record()? {
-                Some(Record::Rendered(r)) => rendered.push(r),
+                Some(Record::Rendered(r)) => each(r)?,
                 Some(Record::Done) => break,
                 Some(other) => return Err(self.unexpected(&format!("{other:?}"))),
                 None => return Err(self.stopped()),
             }
         }
         let _ = self.child.wait();
-        Ok((rendered, self.stderr()))
+        Ok(self.stderr())
     }
 
     /// What the helper printed on stderr so far (it has exited or is ending).
