@@ -2,7 +2,7 @@
 //! for the history, writes a file for each revision that has none yet, and
 //! reports what it wrote. The decisions are in `crate::import`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
@@ -134,20 +134,21 @@ fn import(job: &Job, printer: &Printer) -> Result<(Vec<Written>, usize)> {
 
 fn bad_history(ini: &str, problems: &[Problem]) -> anyhow::Error {
     let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    let engine = problems.iter().any(|p| {
-        matches!(
-            p,
-            Problem::NoEngine { .. } | Problem::UnknownEngine { .. } | Problem::NotMultidb { .. }
-        )
-    });
-    let hint = if engine {
-        "pass --engine with the engine whose history this database holds"
-    } else {
-        "migrate ids are 1 to 64 letters, digits or `_`: rename such a revision in Alembic (its \
-         `revision` and every `down_revision` naming it) before importing; nothing was written"
+    let hint = match problems.first() {
+        Some(
+            Problem::NoEngine { .. } | Problem::UnknownEngine { .. } | Problem::NotMultidb { .. },
+        ) => "pass --engine with the engine whose history this database holds",
+        Some(Problem::PathTaken { .. }) => {
+            "a file in the way is never replaced: move it out of the migrations folder, then import again"
+        }
+        _ => {
+            "migrate ids are 1 to 64 letters, digits or `_`, and labels may add `.` and `-`: \
+             rename such a revision or label in Alembic (and every `down_revision` naming it) \
+             before importing"
+        }
     };
     Fail::bad_input(format!(
-        "the Alembic history of `{ini}` cannot be imported:\n  {}",
+        "the Alembic history of `{ini}` cannot be imported, and nothing was written:\n  {}",
         lines.join("\n  ")
     ))
     .hint(hint)
@@ -180,14 +181,11 @@ fn report(
     (written, already): &(Vec<Written>, usize),
 ) -> Result<Category> {
     let printer = &ctx.printer;
-    let shown = |w: &Written| project.display_path(&w.path);
-    let folder = &project.database(&args.db)?.migrations_display;
-    let ini = args.ini.display().to_string();
     let files: Vec<FileDoc<'_>> = written
         .iter()
         .map(|w| FileDoc {
             revision: &w.revision,
-            path: shown(w),
+            path: project.display_path(&w.path),
             transactional: w.file.transactional,
             needs_sql: w.file.needs_sql.as_deref(),
             irreversible: w.file.irreversible.as_deref(),
@@ -210,39 +208,21 @@ fn report(
             ));
         }
     }
+    let folder = project
+        .database(&args.db)?
+        .migrations_display
+        .display()
+        .to_string();
+    printer.note(&summary(args, dialect, &folder, files.len(), *already));
     let needs_sql: Vec<String> = files
         .iter()
         .filter_map(|f| f.needs_sql.map(|why| format!("{}: {why}", f.path)))
         .collect();
-    let (verb, summary) = match (args.dry_run, written.len()) {
-        (_, 0) => (
-            "nothing to import",
-            format!(
-                "every Alembic revision of `{ini}` has a file in `{}`",
-                folder.display()
-            ),
-        ),
-        (true, n) => (
-            "dry run",
-            format!(
-                "would import {n} Alembic revisions of `{ini}` into `{}` as {dialect} SQL ({already} already there); nothing was written",
-                folder.display()
-            ),
-        ),
-        (false, n) => (
-            "imported",
-            format!(
-                "{n} Alembic revisions of `{ini}` into `{}` as {dialect} SQL ({already} already there)",
-                folder.display()
-            ),
-        ),
-    };
-    printer.note(&format!("{verb}: {summary}"));
-    printer.json(&std::collections::BTreeMap::from([(
+    printer.json(&BTreeMap::from([(
         args.db.as_str(),
         ImportDoc {
             dialect: dialect.alembic_name(),
-            ini: ini.clone(),
+            ini: args.ini.display().to_string(),
             dry_run: args.dry_run,
             already_imported: *already,
             files,
@@ -251,27 +231,49 @@ fn report(
     if needs_sql.is_empty() {
         return Ok(Category::Success);
     }
+    let one = needs_sql.len() == 1;
     let what = format!(
-        "{} imported revision{} need{} SQL written by hand: Alembic could not render upgrade() offline:\n  {}",
+        "{} imported revision{} {} SQL written by hand: Alembic could not render upgrade() offline:\n  {}",
         needs_sql.len(),
-        if needs_sql.len() == 1 { "" } else { "s" },
-        if needs_sql.len() == 1 {
-            "s its"
-        } else {
-            " their"
-        },
+        if one { "" } else { "s" },
+        if one { "needs its" } else { "need their" },
         needs_sql.join("\n  ")
-    );
-    let hint = format!(
-        "in each file, add a `-- migrate:up` line above the comments and write the SQL below it; \
-         `migrate check {}` fails until then",
-        args.db
     );
     if args.dry_run {
         printer.warn(&format!(
-            "{what}\n(would be written without `-- migrate:up`)"
+            "{what}\n(they would be written without `-- migrate:up`)"
         ));
         return Ok(Category::Success);
     }
-    Err(Fail::failed(what).hint(hint).into())
+    Err(Fail::failed(what)
+        .hint(format!(
+            "in each file, add a `-- migrate:up` line above the comments and write the SQL below \
+             it; `migrate check {}` fails until then",
+            args.db
+        ))
+        .into())
+}
+
+/// The line that ends every import on stderr.
+fn summary(
+    args: &ImportAlembicArgs,
+    dialect: SqlDialect,
+    folder: &str,
+    written: usize,
+    already: usize,
+) -> String {
+    let ini = args.ini.display();
+    match (args.dry_run, written) {
+        (_, 0) => {
+            format!("nothing to import: every Alembic revision of `{ini}` has a file in `{folder}`")
+        }
+        (true, n) => format!(
+            "dry run: would import {n} Alembic revisions of `{ini}` into `{folder}` as {dialect} \
+             SQL ({already} already there); nothing was written"
+        ),
+        (false, n) => format!(
+            "imported {n} Alembic revisions of `{ini}` into `{folder}` as {dialect} SQL \
+             ({already} already there)"
+        ),
+    }
 }

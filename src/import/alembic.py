@@ -15,11 +15,13 @@ goes to stderr):
 A failure before the listing is {"kind": "error", "stage": ..., ...} and
 exit status 3; the stages are "import" (no Alembic), "scripts" (the ini or
 the script directory), "load" (a revision module fails to load) and
-"graph" (Alembic rejects the history). Every decision about the files is the binary's: this only
-asks Alembic. Rendering is Alembic's offline mode: a MigrationContext with
-as_sql and literal_binds (as Alembic's own env.py template configures it),
-calling each revision's upgrade() and downgrade() directly, so Alembic's
-version-table statements and its BEGIN/COMMIT are never produced. Python 3.8+.
+"graph" (Alembic rejects the history).
+
+Every decision about the files is the binary's: this only asks Alembic.
+Rendering is Alembic's offline mode: a MigrationContext with as_sql and
+literal_binds (as Alembic's own env.py template configures it), calling each
+revision's upgrade() and downgrade() directly, so Alembic's version-table
+statements and its BEGIN/COMMIT are never produced. Python 3.8+.
 """
 
 import inspect
@@ -152,8 +154,13 @@ def to_list(value):
 
 
 def listing(sc, locations):
-    path = os.path.realpath(sc.path)
+    # Alembic has resolved the module's path already, as the locations are;
+    # resolving again is only for an Alembic that did not.
+    path = os.path.abspath(sc.path)
     holders = [loc for loc in locations if path.startswith(loc + os.sep)]
+    if not holders:
+        path = os.path.realpath(sc.path)
+        holders = [loc for loc in locations if path.startswith(loc + os.sep)]
     location = max(holders, key=len) if holders else None
     relative = os.path.relpath(path, location) if location else os.path.basename(path)
     date = CREATE_DATE.search(sc.longdoc)

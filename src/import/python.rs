@@ -83,6 +83,8 @@ pub struct Helper {
     lines: Lines<BufReader<ChildStdout>>,
     stderr: Option<JoinHandle<String>>,
     shown: String,
+    /// A record has been read: from now on every line must be one.
+    answering: bool,
 }
 
 impl Helper {
@@ -120,9 +122,9 @@ impl Helper {
             ));
         };
         let stderr = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text);
-            text
+            let mut bytes = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut BufReader::new(stderr), &mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
         });
         let mut helper = Self {
             child,
@@ -130,6 +132,7 @@ impl Helper {
             lines: BufReader::new(stdout).lines(),
             stderr: Some(stderr),
             shown,
+            answering: false,
         };
         let listing = helper.read_listing(request)?;
         Ok((helper, listing))
@@ -192,13 +195,22 @@ impl Helper {
     }
 
     fn next_record(&mut self) -> Result<Option<Record>> {
-        let Some(line) = self.lines.next() else {
-            return Ok(None);
-        };
-        let line = line.with_context(|| format!("cannot read the answer of `{}`", self.shown))?;
-        match parse_line(&line) {
-            Ok(record) => Ok(Some(record)),
-            Err(_) => Err(self.unexpected(&line)),
+        loop {
+            let Some(line) = self.lines.next() else {
+                return Ok(None);
+            };
+            let line =
+                line.with_context(|| format!("cannot read the answer of `{}`", self.shown))?;
+            match parse_line(&line) {
+                Ok(record) => {
+                    self.answering = true;
+                    return Ok(Some(record));
+                }
+                // Before the helper runs, Python's start-up (a sitecustomize, a
+                // wrapper such as `uv run`) may print; that is not an answer.
+                Err(_) if !self.answering => {}
+                Err(_) => return Err(self.unexpected(&line)),
+            }
         }
     }
 
