@@ -514,6 +514,72 @@ def case_wide(T, n, reps, ndb=8):
     return measure(name, entries, reps)
 
 
+# The env.py of the import case: Alembic's offline mode, as its own template
+# configures it, for `alembic upgrade head --sql`.
+ALEMBIC_OFFLINE_ENV = '''import os
+
+from alembic import context
+
+context.configure(url=os.environ["BENCH_URL"], literal_binds=True, dialect_opts={"paramstyle": "named"})
+with context.begin_transaction():
+    context.run_migrations()
+'''
+
+
+def case_import(T, n, reps):
+    """An Alembic history of n revisions with fork/merge diamonds, turned into revision files by
+    `migrate import alembic`, against Alembic rendering the same history with `upgrade head --sql`.
+
+    Each run imports into a folder of its own, removed only when the case ends: files deleted
+    just before a run make ext4 look longer for free inodes (`recently_deleted`), which would
+    time the deletion rather than the import."""
+    name = f"import-{n}"
+    hist = make_history(name, ["core"], n, "graph", tools=("alembic",))
+    with open(os.path.join(hist, "alembic", "core", "env.py"), "w") as f:
+        f.write(ALEMBIC_OFFLINE_ENV)
+    ini = os.path.join(hist, "alembic", "core", "alembic.ini")
+    imported = os.path.join(hist, "imported")
+    shutil.rmtree(imported, ignore_errors=True)
+    cfg = os.path.join(hist, "migrate.toml")
+    with open(cfg, "w") as f:
+        f.write('[databases.done]\nurl_env = "BENCH_DONE_URL"\nmigrations = "imported/done"\n\n')
+        for rep in range(reps + 1):
+            f.write(f'[databases.fresh{rep}]\nurl_env = "BENCH_FRESH_URL"\nmigrations = "imported/fresh{rep}"\n\n')
+    logfile = os.path.join(LOGS, f"{name}.setup.log")
+
+    def imp(db):
+        cmd = T.m(cfg, "import", "alembic", db, "--ini", ini, "--dialect", "postgresql", "--python", sys.executable)
+        cmd.quiet = True
+        return cmd
+
+    def check(rep):
+        folder = os.path.join(imported, f"fresh{rep}")
+        got = len(os.listdir(folder)) if os.path.isdir(folder) else 0
+        if got != n:
+            raise Failed(f"migrate import wrote {got} files, expected {n}")
+
+    def offline():
+        cmd = T.a(hist, "core", "postgres", "upgrade", "head", "--sql")
+        cmd.quiet = True
+        return cmd
+
+    def warm():
+        # writes the .pyc files, as any earlier alembic command in a checkout has
+        run_seq([T.a(hist, "core", "postgres", "heads")], logfile)
+        run_seq([imp("done")], logfile)
+
+    entries = [
+        Entry("migrate import alembic", lambda rep: [imp(f"fresh{rep}")], check=check, warm=warm, skip=T.migrate_missing),
+        Entry("migrate import alembic, all imported already", lambda rep: [imp("done")], skip=T.migrate_missing),
+        Entry("alembic upgrade head --sql", lambda rep: [offline()]),
+        # What creating that many files costs on this disk, whoever writes them.
+        Entry(f"files alone: cp -r of the {n} imported files", lambda rep: [Cmd(["cp", "-r", os.path.join(imported, "done"), os.path.join(imported, f"copy{rep}")])]),
+    ]
+    measure(name, entries, reps)
+    shutil.rmtree(imported, ignore_errors=True)
+    return entries
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -617,6 +683,10 @@ def report(results, meta, args):
     if wide:
         r = ratio(med(wide, "floor"), med(wide, "migrate"))
         targets.append(("wide: 8 sequential `up DB` / one `up --all`", "≥ 1.8× faster", fmt_ratio(r), verdict(None if r is None else r >= 1.8)))
+    imp = results.get("import-500")
+    if imp:
+        r = ratio(med(imp, "migrate import alembic"), med(imp, "alembic upgrade head --sql"))
+        targets.append(("import-500: `migrate import alembic` / `alembic upgrade head --sql`", "≤ 1.0×", fmt_ratio(r), verdict(None if r is None else r <= 1.0)))
     big = []
     for key in ("graph-10000", "noop-10000", "apply-10000"):
         for e in results.get(key) or []:
@@ -645,6 +715,7 @@ def report(results, meta, args):
         "apply-1000": ("apply-1000: fresh database, 1,000 revisions (CREATE TABLE + CREATE INDEX)", "floor: psql -f, BEGIN/COMMIT per revision"),
         "graph-10000": ("graph-10k: 10,000 revision files, 200 fork/merge diamonds", "floor: cat all files"),
         "wide": ("wide: 8 fresh databases × 100 revisions", "floor: 8 sequential migrate up DB"),
+        "import-500": ("import: an Alembic history of 500 revisions (10 fork/merge diamonds) into revision files", "alembic upgrade head --sql"),
     }
     for key, (title, floor) in titles.items():
         if results.get(key):
@@ -689,7 +760,7 @@ def main():
     p.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", "5")), help="runs per tool for fast cases")
     p.add_argument("--reps-slow", type=int, default=int(os.environ.get("BENCH_REPS_SLOW", "3")), help="runs per tool for apply and the 10,000-revision cases")
     p.add_argument("--reps-apply-10k", type=int, default=int(os.environ.get("BENCH_REPS_APPLY_10K", "1")), help="runs per tool for apply at 10,000 revisions")
-    p.add_argument("--cases", default=os.environ.get("BENCH_CASES", "noop,apply,graph,wide,scaling"), help="comma-separated subset of noop,apply,graph,wide,scaling")
+    p.add_argument("--cases", default=os.environ.get("BENCH_CASES", "noop,apply,graph,wide,scaling"), help="comma-separated subset of noop,apply,graph,wide,scaling,import (import is not in the default)")
     p.add_argument("--command", default="bench/run", help="command line shown in the report")
     args = p.parse_args()
     cases = set(args.cases.split(","))
@@ -738,6 +809,8 @@ def main():
         part("graph-10000", lambda: case_graph(T, 10000, S))
     if "wide" in cases:
         part("wide", lambda: case_wide(T, 100, R))
+    if "import" in cases:
+        part("import-500", lambda: case_import(T, 500, R))
     if "scaling" in cases:
         part("noop-100", lambda: case_noop(T, 100, R))
         part("apply-100", lambda: case_apply(T, 100, S))

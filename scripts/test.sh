@@ -15,4 +15,9 @@ fi
 
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
+# Real Alembic for the `import alembic` tests: MIGRATE_TEST_PYTHON and
+# MIGRATE_TEST_PYTHON_OLD name the interpreters of cached virtual environments.
+if [ -z "${MIGRATE_TEST_PYTHON:-}" ] || [ -z "${MIGRATE_TEST_PYTHON_OLD:-}" ]; then
+    eval "$(bash scripts/python-venvs.sh)"
+fi
 exec bash scripts/with-services.sh cargo test --locked

@@ -152,6 +152,12 @@ pub(crate) enum Command {
         after_help = "Examples:\n  migrate repair core 9b07 --applied\n  migrate repair core 9b07 --forget"
     )]
     Repair(RepairArgs),
+    /// Convert another tool's history into revision files (Alembic)
+    #[command(
+        subcommand,
+        after_help = "Example:\n  migrate import alembic core --ini alembic.ini"
+    )]
+    Import(ImportSource),
     /// Print a shell completion script
     #[command(after_help = "Example:\n  migrate completions bash > /etc/bash_completion.d/migrate")]
     Completions(CompletionsArgs),
@@ -369,6 +375,42 @@ pub(crate) struct RepairArgs {
     pub forget: bool,
 }
 
+/// Where `migrate import` reads a history from.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ImportSource {
+    /// Write one revision file per Alembic revision, keeping its id; run it again to import only new ones
+    #[command(
+        after_help = "Examples:\n  migrate import alembic core\n  migrate import alembic ai --ini alembic_ai.ini --python \"uv run python\"\n  migrate import alembic core --dialect postgresql --dry-run"
+    )]
+    Alembic(ImportAlembicArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportAlembicArgs {
+    /// Database whose migrations folder receives the files
+    pub db: String,
+    /// The Alembic configuration file of that database's history
+    #[arg(long, value_name = "PATH", default_value = "alembic.ini")]
+    pub ini: PathBuf,
+    /// The Python that runs Alembic (a command line, split on spaces, e.g. "uv run python")
+    #[arg(
+        long,
+        value_name = "CMD",
+        env = "MIGRATE_PYTHON",
+        default_value = "python3"
+    )]
+    pub python: String,
+    /// SQL dialect to render for (default: the engine of DB's URL)
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub dialect: Option<crate::import::dialect::SqlDialect>,
+    /// Engine of Alembic's multidb template: renders upgrade_NAME() and downgrade_NAME()
+    #[arg(long, value_name = "NAME")]
+    pub engine: Option<String>,
+    /// List the files that would be written, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct CompletionsArgs {
     /// Shell to generate the script for
@@ -431,6 +473,38 @@ mod tests {
         assert_eq!(down.to, "-2");
         let cli = Cli::try_parse_from(["migrate", "history", "core", "--verbose", "-v"]).unwrap();
         assert_eq!(cli.global.verbosity, 1);
+    }
+
+    #[test]
+    fn import_alembic_takes_its_defaults() {
+        let cli = Cli::try_parse_from([
+            "migrate",
+            "import",
+            "alembic",
+            "core",
+            "--dialect",
+            "postgres",
+        ])
+        .unwrap();
+        let Command::Import(ImportSource::Alembic(args)) = cli.command else {
+            panic!("not import alembic")
+        };
+        assert_eq!(args.ini, PathBuf::from("alembic.ini"));
+        assert_eq!(
+            args.dialect,
+            Some(crate::import::dialect::SqlDialect::Postgresql)
+        );
+        assert!(!args.dry_run && args.engine.is_none());
+        let err = Cli::try_parse_from([
+            "migrate",
+            "import",
+            "alembic",
+            "core",
+            "--dialect",
+            "oracle",
+        ])
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
     }
 
     #[test]

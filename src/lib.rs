@@ -13,6 +13,7 @@ pub(crate) mod engine;
 pub(crate) mod exit;
 pub(crate) mod graph;
 mod human;
+pub(crate) mod import;
 pub(crate) mod interrupt;
 pub(crate) mod logging;
 mod panics;

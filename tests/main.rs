@@ -15,6 +15,7 @@
 
 #[macro_use]
 mod harness;
+mod alembic;
 mod cli;
 mod docs;
 mod driver;

@@ -5,6 +5,7 @@ mod completions;
 mod draw;
 mod heads;
 mod history;
+mod import;
 mod init;
 mod man;
 mod new;
@@ -17,7 +18,7 @@ mod up;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ImportSource};
 use crate::context::Context;
 use crate::exit::Category;
 
@@ -47,6 +48,9 @@ pub(crate) async fn dispatch(cli: Cli, ctx: &Context) -> Result<Category> {
                 Command::Stamp(args) => stamp::run_stamp(ctx, &project, &args).await,
                 Command::Repair(args) => stamp::run_repair(ctx, &project, &args).await,
                 Command::Sql(args) => sql::run(ctx, &project, &args).await,
+                Command::Import(ImportSource::Alembic(args)) => {
+                    import::run_alembic(ctx, &project, args).await
+                }
                 Command::Init(_) | Command::Completions(_) | Command::Man => Ok(Category::Success),
             }
         }

@@ -16,7 +16,7 @@ use crate::exit::{Category, Fail};
 use crate::graph::Graph;
 use crate::graph::and_ticked;
 use crate::revision::RevisionId;
-use crate::revision::format::{NewRevision, created_text, format_new};
+use crate::revision::format::{NewRevision, created_text, file_name, format_new};
 
 pub(crate) fn run_new(ctx: &Context, project: &Project, args: &NewArgs) -> Result<Category> {
     let graph = project.graph(&args.db)?;
@@ -193,27 +193,6 @@ fn new_id(graph: &Graph, requested: Option<&str>, message: &str, db: &str) -> Re
     Err(Fail::failed("could not find a free revision id; pass --rev-id").into())
 }
 
-/// `3f1c2a9d4b70_add_positions_notes.sql`
-fn file_name(id: &RevisionId, message: &str) -> String {
-    let mut slug = String::new();
-    for c in message.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.ends_with('_') && !slug.is_empty() {
-            slug.push('_');
-        }
-        if slug.len() >= 40 {
-            break;
-        }
-    }
-    let slug = slug.trim_end_matches('_');
-    if slug.is_empty() {
-        format!("{id}.sql")
-    } else {
-        format!("{id}_{slug}.sql")
-    }
-}
-
 fn write_revision(folder: &Path, rev: &NewRevision, message: &str) -> Result<PathBuf> {
     fs::create_dir_all(folder).with_context(|| format!("cannot create `{}`", folder.display()))?;
     let path = folder.join(file_name(&rev.id, message));
@@ -248,20 +227,4 @@ fn check_parses(path: &Path, rev: &NewRevision) -> Result<()> {
         rev.id
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_names_are_slugs_of_the_message() {
-        let id = RevisionId::new("3f1c2a9d4b70").unwrap();
-        assert_eq!(
-            file_name(&id, "Add positions.notes!"),
-            "3f1c2a9d4b70_add_positions_notes.sql"
-        );
-        assert_eq!(file_name(&id, "   "), "3f1c2a9d4b70.sql");
-        assert!(file_name(&id, &"x".repeat(200)).len() < 60);
-    }
 }

@@ -16,6 +16,8 @@ use crate::url::DbUrl;
 pub(crate) struct Printer {
     pub format: Format,
     pub quiet: bool,
+    /// `-v` count: more detail in some messages (`import`'s tracebacks).
+    pub verbose: u8,
     /// Colour on stderr (diagnostics, progress).
     pub color: bool,
     /// Colour and terminal width for tables on stdout.
@@ -42,6 +44,7 @@ impl Printer {
         Self {
             format: args.format,
             quiet: args.quiet,
+            verbose: args.verbosity,
             color,
             stdout_tty: stdout_tty && args.color != ColorChoice::Never && !no_color_env
                 || args.color == ColorChoice::Always,
@@ -55,6 +58,7 @@ impl Printer {
         Self {
             format: Format::Text,
             quiet: false,
+            verbose: 0,
             color: false,
             stdout_tty: false,
             stderr_tty: false,

@@ -60,6 +60,19 @@ impl NewRevision {
 /// back every field, with `up` followed by the blank separator line when a
 /// `down` section follows (see [`written_up`]).
 pub fn format_new(new: &NewRevision) -> String {
+    let mut out = format_header(new);
+    out.push_str("\n-- migrate:up\n");
+    out.push_str(&written_up(new));
+    if let Some(down) = &new.down {
+        out.push_str("-- migrate:down\n");
+        push_body(&mut out, down);
+    }
+    out
+}
+
+/// The header of [`format_new`]'s file: its `-- migrate:` directive lines,
+/// each ending in a newline, and nothing else.
+pub fn format_header(new: &NewRevision) -> String {
     let mut out = String::with_capacity(256 + new.up.len());
     let mut directive = |name: &str, args: &str| {
         out.push_str("-- migrate:");
@@ -87,12 +100,6 @@ pub fn format_new(new: &NewRevision) -> String {
     if !new.transactional {
         directive("transaction", "off");
     }
-    out.push_str("\n-- migrate:up\n");
-    out.push_str(&written_up(new));
-    if let Some(down) = &new.down {
-        out.push_str("-- migrate:down\n");
-        push_body(&mut out, down);
-    }
     out
 }
 
@@ -111,6 +118,29 @@ pub fn written_up(new: &NewRevision) -> String {
 /// become spaces, and the ends are trimmed.
 pub fn flatten_message(message: &str) -> String {
     message.replace(['\r', '\n'], " ").trim().to_owned()
+}
+
+/// The file name of a revision: `3f1c2a9d4b70_add_positions_notes.sql`, the
+/// id and a slug of the message (lower-case letters and digits, `_` between
+/// words, at most about 40 characters), or `<id>.sql` for an empty message.
+pub fn file_name(id: &RevisionId, message: &str) -> String {
+    let mut slug = String::new();
+    for c in message.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('_') && !slug.is_empty() {
+            slug.push('_');
+        }
+        if slug.len() >= 40 {
+            break;
+        }
+    }
+    let slug = slug.trim_end_matches('_');
+    if slug.is_empty() {
+        format!("{id}.sql")
+    } else {
+        format!("{id}_{slug}.sql")
+    }
 }
 
 /// `at` as `created` text in UTC to the second, e.g. `2025-11-01T09:30:00Z`.
@@ -211,6 +241,29 @@ mod tests {
         let (r, _) = parse(Path::new("b1.sql"), text.as_bytes()).unwrap();
         assert!(r.parents.is_empty());
         assert_eq!(r.message, "");
+    }
+
+    #[test]
+    fn file_names_are_slugs_of_the_message() {
+        let id = id("3f1c2a9d4b70");
+        assert_eq!(
+            file_name(&id, "Add positions.notes!"),
+            "3f1c2a9d4b70_add_positions_notes.sql"
+        );
+        assert_eq!(file_name(&id, "   "), "3f1c2a9d4b70.sql");
+        assert!(file_name(&id, &"x".repeat(200)).len() < 60);
+    }
+
+    #[test]
+    fn the_header_is_the_file_up_to_its_blank_line() {
+        let new =
+            NewRevision::template(id("h1"), vec![id("p1")], "m", "2025-01-01T00:00:00Z".into());
+        let header = format_header(&new);
+        assert!(format_new(&new).starts_with(&format!("{header}\n-- migrate:up\n")));
+        assert!(
+            header.lines().all(|l| l.starts_with("-- migrate:")),
+            "{header}"
+        );
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! in a temp folder), raw queries to check what a driver left behind, small
 //! revision builders, and `driver_test!`, which runs one body against both.
 
+#[macro_use]
+pub mod alembic;
 pub mod delay_proxy;
 pub mod env;
 pub mod mysql;
