@@ -22,7 +22,7 @@ use crate::revision::RevisionId;
 use crate::state::{self, AppliedState, StateIssue};
 pub(crate) use alembic::stamp_from_alembic;
 use records::{repair_planned, stamp_planned};
-use run::run_plan;
+use run::{run_plan, session_if_needed};
 pub(crate) use snapshot::{Inspection, Snapshot, inspect, snapshot};
 
 /// Settings that hold for every database of a run.
@@ -262,6 +262,7 @@ async fn up_planned<D: Driver>(
     if plan.is_empty() || dry_run {
         return Ok(report);
     }
+    session_if_needed(d, job, &plan).await?;
     d.ensure_version_table().await.map_err(|e| ctx(e, job))?;
     run_plan(d, job, &plan, &insp.state, report).await
 }
@@ -332,6 +333,7 @@ async fn down_planned<D: Driver>(
     if dry_run {
         return Ok(report);
     }
+    session_if_needed(d, job, &plan).await?;
     run_plan(d, job, &plan, &insp.state, report).await
 }
 

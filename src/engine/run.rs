@@ -19,9 +19,6 @@ pub(super) async fn run_plan<D: Driver>(
     mut report: Report,
 ) -> Result<Report, Failure> {
     let up = plan.direction == plan::Direction::Up;
-    if let Err(error) = session_if_needed(d, job, plan).await {
-        return Err(stopped(job, before, report, up, error));
-    }
     job.progress.begin(job.db, plan.steps.len());
     for id in &plan.steps {
         let rev = match job.revision(id) {
@@ -112,7 +109,12 @@ pub(super) async fn run_plan<D: Driver>(
 
 /// A `transaction off` revision has no transaction to lock: the run takes
 /// the run lock for its session first, which needs a session of its own.
-async fn session_if_needed<D: Driver>(d: &mut D, job: &Job<'_>, plan: &Plan) -> anyhow::Result<()> {
+/// Called before anything is written, the version table included.
+pub(super) async fn session_if_needed<D: Driver>(
+    d: &mut D,
+    job: &Job<'_>,
+    plan: &Plan,
+) -> anyhow::Result<()> {
     let untransacted = plan
         .steps
         .iter()

@@ -12,6 +12,10 @@
 //! returns at once, so opening a connection costs one round trip less than
 //! over a real link. Dropping the [`DelayProxy`] closes every connection.
 //!
+//! It counts exchanges ([`DelayProxy::exchanges`]): each time a client
+//! sends after its server has answered, one more round trip was paid, so a
+//! test can say how many round trips a command cost without timing it.
+//!
 //! It runs on a thread and runtime of its own, so it relays while the test
 //! that made it blocks (a `#[test]` waiting for the `migrate` binary, or a
 //! current-thread `#[tokio::test]` in a synchronous call). Used in-process
@@ -21,6 +25,8 @@
 use std::hash::{BuildHasher, RandomState};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -46,6 +52,7 @@ const PORTS: std::ops::RangeInclusive<u16> = 20000..=32767;
 #[derive(Debug)]
 pub struct DelayProxy {
     addr: SocketAddr,
+    exchanges: Arc<AtomicU64>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -75,12 +82,14 @@ impl DelayProxy {
             TcpListener::from_std(listener)?
         };
         let (stop, stopped) = oneshot::channel::<()>();
+        let exchanges = Arc::new(AtomicU64::new(0));
+        let counted = exchanges.clone();
         let thread = std::thread::Builder::new()
             .name(format!("delay-proxy-{}", addr.port()))
             .spawn(move || {
                 runtime.block_on(async move {
                     tokio::select! {
-                        () = accept_loop(listener, upstream, delay) => {}
+                        () = accept_loop(listener, upstream, delay, counted) => {}
                         _ = stopped => {}
                     }
                 });
@@ -89,6 +98,7 @@ impl DelayProxy {
             })?;
         Ok(Self {
             addr,
+            exchanges,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -97,6 +107,12 @@ impl DelayProxy {
     /// Where clients connect.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Round trips so far, over every connection: a client's first bytes,
+    /// and each time it sent again after its server had sent it something.
+    pub fn exchanges(&self) -> u64 {
+        self.exchanges.load(Ordering::SeqCst)
     }
 }
 
@@ -136,13 +152,18 @@ pub fn bind_loopback() -> io::Result<std::net::TcpListener> {
     ))
 }
 
-async fn accept_loop(listener: TcpListener, upstream: SocketAddr, delay: Duration) {
+async fn accept_loop(
+    listener: TcpListener,
+    upstream: SocketAddr,
+    delay: Duration,
+    exchanges: Arc<AtomicU64>,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((client, _)) => {
-                    connections.spawn(relay(client, upstream, delay));
+                    connections.spawn(relay(client, upstream, delay, exchanges.clone()));
                 }
                 // Out of file descriptors, say: wait for connections to end.
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
@@ -154,7 +175,12 @@ async fn accept_loop(listener: TcpListener, upstream: SocketAddr, delay: Duratio
 
 /// One client's connection: ends when either direction has delivered its
 /// end (or failed), and then both sockets are dropped.
-async fn relay(client: TcpStream, upstream: SocketAddr, delay: Duration) {
+async fn relay(
+    client: TcpStream,
+    upstream: SocketAddr,
+    delay: Duration,
+    exchanges: Arc<AtomicU64>,
+) {
     let Ok(server) = TcpStream::connect(upstream).await else {
         return;
     };
@@ -164,10 +190,15 @@ async fn relay(client: TcpStream, upstream: SocketAddr, delay: Duration) {
     let (server_read, server_write) = server.into_split();
     let (to_server, for_server) = mpsc::channel(IN_FLIGHT);
     let (to_client, for_client) = mpsc::channel(IN_FLIGHT);
+    // True at first and whenever the server has sent since the client
+    // last did: the client's next bytes start a new exchange.
+    let answered = AtomicBool::new(true);
+    let asks = Turn::Asks(&answered, &exchanges);
+    let answers = Turn::Answers(&answered);
     let reading = async {
         tokio::join!(
-            read_side(client_read, to_server, delay),
-            read_side(server_read, to_client, delay),
+            read_side(client_read, to_server, delay, asks),
+            read_side(server_read, to_client, delay, answers),
         );
         // Only a delivered end (below) ends the connection.
         std::future::pending::<()>().await;
@@ -183,12 +214,42 @@ async fn relay(client: TcpStream, upstream: SocketAddr, delay: Duration) {
 /// instant it is due at the other side.
 type Due = (Instant, Option<Vec<u8>>);
 
-async fn read_side(mut from: OwnedReadHalf, to: mpsc::Sender<Due>, delay: Duration) {
+/// Which side a reader is on, for counting exchanges.
+#[derive(Clone, Copy)]
+enum Turn<'a> {
+    /// The client's side: sending after an answer starts an exchange.
+    Asks(&'a AtomicBool, &'a AtomicU64),
+    /// The server's side: sending is an answer.
+    Answers(&'a AtomicBool),
+}
+
+impl Turn<'_> {
+    fn sent(self) {
+        match self {
+            Self::Asks(answered, exchanges) => {
+                if answered.swap(false, Ordering::SeqCst) {
+                    exchanges.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            Self::Answers(answered) => answered.store(true, Ordering::SeqCst),
+        }
+    }
+}
+
+async fn read_side(
+    mut from: OwnedReadHalf,
+    to: mpsc::Sender<Due>,
+    delay: Duration,
+    turn: Turn<'_>,
+) {
     loop {
         let mut chunk = Vec::with_capacity(CHUNK);
         let item = match from.read_buf(&mut chunk).await {
             Ok(0) | Err(_) => None,
-            Ok(_) => Some(chunk),
+            Ok(_) => {
+                turn.sent();
+                Some(chunk)
+            }
         };
         let end = item.is_none();
         // Stamped once read, before any wait for room in the channel.

@@ -79,6 +79,18 @@ impl TestDb {
         })
     }
 
+    /// A handle on a PostgreSQL database made elsewhere (its owner drops
+    /// it): for [`TestDb`]'s readers.
+    pub fn from_pg(pg: &pg::PgTestDb) -> Self {
+        Self {
+            dialect: Dialect::Postgres,
+            url: pg.url.clone(),
+            table: VersionTable::new(None, "_migrate_core"),
+            pg: None,
+            dir: None,
+        }
+    }
+
     /// A SQLite database file in a fresh temp folder (not created yet).
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().unwrap();

@@ -167,7 +167,7 @@ async fn two_postgres_databases_with_real_sql_then_a_second_up_changes_nothing()
                 assert!(ai.has_table(t).await, "{t}");
             }
 
-            // The version tables: §4 columns and types, one row per revision.
+            // The version tables: the documented columns and types, one row per revision.
             let expected_columns: Vec<(String, String)> = [
                 ("revision", "text"),
                 ("parents", "text"),

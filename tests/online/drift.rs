@@ -1,4 +1,4 @@
-//! The safety rules of §6: a changed checksum blocks `up` until `repair`,
+//! The safety rules of docs/reference.md ("The version table"): a changed checksum blocks `up` until `repair`,
 //! an unknown applied revision warns (fails under `--strict` and `check
 //! --online`), and an applied set not closed under parents stops the run.
 

@@ -15,7 +15,7 @@ async fn an_operator_holding_the_advisory_lock_makes_up_exit_3() {
         let env = core_project(&db, "lock_timeout = \"1s\"");
         write_chain(&env, "migrations_core", &["l1", "l2"]);
 
-        // What an operator would type: the key derived as §4 says.
+        // What an operator would type: the key derived as docs/reference.md says.
         let key = LockKey::derive(None, "_migrate_core").value();
         let mut operator = crate::harness::pg::hold_advisory_lock(&db.url, key).await;
 

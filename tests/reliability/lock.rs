@@ -1,5 +1,5 @@
 //! The lock from the outside (item 4), beyond `tests/online/lock.rs`: while
-//! an operator holds the §4 advisory lock, `check --online` and `status`
+//! an operator holds the advisory lock on the version table's key, `check --online` and `status`
 //! answer at once (they never take it), and a runner waiting for it stops
 //! cleanly on SIGTERM, having applied nothing.
 

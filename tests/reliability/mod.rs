@@ -25,7 +25,7 @@ use migrate::driver::LockKey;
 
 use crate::harness::TestDb;
 
-/// The advisory-lock key §4 gives the default `core` version table.
+/// The advisory-lock key (docs/reference.md, "The version table") of the default `core` version table.
 pub fn core_lock_key() -> i64 {
     LockKey::derive(None, "_migrate_core").value()
 }

@@ -4,6 +4,9 @@
 //! product's and not the set-up's.
 
 mod delay_proxy;
+mod far_away;
 mod mariadb;
 mod pgbouncer;
+mod pooled;
 mod standby;
+mod standby_runs;

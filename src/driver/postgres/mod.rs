@@ -194,6 +194,11 @@ impl Postgres {
             .query_typed(queries::COLUMNS, &[text(&self.sql.name)])
             .await
             .map_err(|e| sql_error(&e))?;
+        self.shape_checked(&rows)
+    }
+
+    /// The shape check on the catalog's rows; false when there are none.
+    fn shape_checked(&self, rows: &[Row]) -> Result<bool, DriverError> {
         if rows.is_empty() {
             return Ok(false);
         }
@@ -357,14 +362,19 @@ impl Driver for Postgres {
         // interrupted mid-revision, the server should notice the closed
         // socket within a second, roll back and free the lock, instead of
         // finishing a long statement first. PostgreSQL 14+; older servers
-        // reject the name, which changes nothing else.
-        let _ = self
-            .client
-            .batch_execute("SET client_connection_check_interval = 1000")
-            .await;
+        // reject the name, which changes nothing else. Sent with the shape
+        // check: one round trip.
+        let (_, columns) = future::join(
+            self.client
+                .batch_execute("SET client_connection_check_interval = 1000"),
+            self.client
+                .query_typed(queries::COLUMNS, &[text(&self.sql.name)]),
+        )
+        .await;
         // An existing table is checked whole here, before anything is written
         // (a read only needs the columns it selects).
-        if self.checked_columns().await? {
+        let columns = columns.map_err(|e| sql_error(&e))?;
+        if self.shape_checked(&columns)? {
             return Ok(());
         }
         let mut ddl = String::new();
