@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
+import shlex
 import urllib.parse
 
 import psycopg
@@ -191,6 +192,12 @@ class Tools:
     def m(self, config, *args, env=None):
         return Cmd([self.migrate, "-c", config, *args], env)
 
+    def baseline(self):
+        """Another build of migrate to measure in the same run (BENCH_BASELINE_BIN),
+        e.g. the last release: its rows are named `baseline: ...`."""
+        exe = os.environ.get("BENCH_BASELINE_BIN")
+        return exe if exe and os.access(exe, os.X_OK) else None
+
     # alembic: one environment per database folder, URL in BENCH_URL
     def a(self, hist, db, pgdb, *args):
         ini = os.path.join(hist, "alembic", db, "alembic.ini")
@@ -339,10 +346,13 @@ def gen_digest():
         return hashlib.sha256(f.read()).hexdigest()[:16]
 
 
-def case_noop(T, n, reps, peers=True):
-    """Two databases of n revisions, all applied; each tool has its own pair of databases."""
-    name = f"noop-{n}"
-    hist = make_history(name, ["core", "ai"], n)
+def case_noop(T, n, reps, peers=True, name=None, parallel_floor=False):
+    """Two databases of n revisions, all applied; each tool has its own pair of databases.
+
+    parallel_floor: the two psql sessions run at once (migrate connects to both
+    databases at once), as the far-away case's floor is defined."""
+    name = name or f"noop-{n}"
+    hist = make_history(f"noop-{n}", ["core", "ai"], n)
     pg = T.pg
     dbs = {tool: {db: f"bench_noop{n}_{tool}_{db}" for db in ("core", "ai")} for tool in ("migrate", "alembic", "sqlx")}
     for tool in dbs.values():
@@ -361,7 +371,15 @@ def case_noop(T, n, reps, peers=True):
             run_seq([T.m(cfg, "up", "--all", env=env)], logfile)
 
     entries.append(Entry("migrate up --all", lambda rep: [T.m(cfg, "up", "--all", env=env)], warm=migrate_setup, skip=T.migrate_missing))
-    entries.append(Entry("floor: 2 x psql SELECT 1", lambda rep: [T.psql(dbs["migrate"][db], "-Atc", "SELECT 1") for db in ("core", "ai")]))
+    if T.baseline():
+        # Same databases and files: a no-op reads and changes nothing.
+        entries.append(Entry("baseline: migrate up --all", lambda rep: [Cmd([T.baseline(), "-c", cfg, "up", "--all"], env)], skip=T.migrate_missing))
+    if parallel_floor:
+        both = [shlex.join(T.psql(dbs["migrate"][db], "-Atc", "SELECT 1").argv) for db in ("core", "ai")]
+        script = f"{both[0]} & first=$!; {both[1]} || exit 1; wait $first"
+        entries.append(Entry("floor: 2 x psql SELECT 1 at once", lambda rep: [Cmd(["/bin/sh", "-c", script])]))
+    else:
+        entries.append(Entry("floor: 2 x psql SELECT 1", lambda rep: [T.psql(dbs["migrate"][db], "-Atc", "SELECT 1") for db in ("core", "ai")]))
     if peers:
         logfile = os.path.join(LOGS, f"{name}.setup.log")
         entries.append(
@@ -385,15 +403,15 @@ def case_noop(T, n, reps, peers=True):
     return entries
 
 
-def case_apply(T, n, reps, peers=True):
+def case_apply(T, n, reps, peers=True, name=None):
     """A fresh database per run, n revisions of CREATE TABLE + CREATE INDEX."""
-    name = f"apply-{n}"
-    hist = make_history(name, ["core"], n, tools=("migrate", "alembic", "sqlx", "floor") if peers else ("migrate", "floor"))
+    name = name or f"apply-{n}"
+    hist = make_history(f"apply-{n}", ["core"], n, tools=("migrate", "alembic", "sqlx", "floor") if peers else ("migrate", "floor"))
     pg = T.pg
     cfg = T.migrate_config(hist, {"core": "BENCH_CORE_URL"})
 
     def db(tool, rep):
-        return f"bench_apply{n}_{tool}_{rep}"
+        return f"bench_{name.replace('-', '_')}_{tool}_{rep}"
 
     def fresh(tool):
         return lambda rep: pg.fresh(db(tool, rep))
@@ -428,6 +446,16 @@ def case_apply(T, n, reps, peers=True):
             check=check("floor"),
         ),
     ]
+    if T.baseline():
+        entries.append(
+            Entry(
+                "baseline: migrate up",
+                lambda rep: [Cmd([T.baseline(), "-c", cfg, "up", "core"], {"BENCH_CORE_URL": pg.url(db("baseline", rep))})],
+                before=fresh("baseline"),
+                after=drop("baseline"),
+                check=check("baseline"),
+            )
+        )
     if peers:
         entries.append(
             Entry(
@@ -580,6 +608,63 @@ def case_import(T, n, reps):
     return entries
 
 
+# ---------------------------------------------------------------- far away (issue 14)
+
+# Each way: a 20 ms round trip, as to the public proxy of a managed database.
+FAR_DELAY_MS = 10
+
+
+class FarPg:
+    """The benchmark server as seen through the delay proxy: URLs go through it;
+    making and dropping databases (untimed) goes direct."""
+
+    def __init__(self, pg, addr):
+        self.pg = pg
+        user = pg.netloc.rsplit("@", 1)[0] + "@" if "@" in pg.netloc else ""
+        self.netloc = f"{user}{addr}"
+        self.conn = pg.conn
+
+    def url(self, db, scheme="postgres"):
+        return f"{scheme}://{self.netloc}/{db}"
+
+    def fresh(self, db):
+        self.pg.fresh(db)
+
+    def drop(self, db):
+        self.pg.drop(db)
+
+    def query(self, db, sql, params=None):
+        return self.pg.query(db, sql, params)
+
+    def count_tables(self, db):
+        return self.pg.count_tables(db)
+
+
+def start_far_proxy(pg):
+    """The project's delay proxy (bench/run builds it) in front of the server."""
+    exe = os.environ.get("BENCH_DELAY_PROXY")
+    if not exe or not os.access(exe, os.X_OK):
+        return None, "no delay proxy (BENCH_DELAY_PROXY unset or not built)"
+    host_port = pg.netloc.rsplit("@", 1)[-1]
+    proc = subprocess.Popen([exe, "--upstream", host_port, "--delay-ms", str(FAR_DELAY_MS)], stdout=subprocess.PIPE, text=True)
+    addr = proc.stdout.readline().strip()
+    if not addr:
+        proc.kill()
+        return None, "the delay proxy did not start"
+    return (proc, addr), None
+
+
+def far_round_trips(far, near, n):
+    """Round trips per revision beyond the server's own work: the extra time
+    through the proxy over the same run without it, in round trips, per revision."""
+    rtt = 2 * FAR_DELAY_MS / 1000
+    rows = []
+    for label, prefix in (("migrate", "migrate"), ("floor (psql -f)", "floor"), ("Alembic", "alembic"), ("sqlx-cli", "sqlx")):
+        f, l = med(far, prefix), med(near, prefix)
+        rows.append((label, None if f is None or l is None else (f - l) / rtt / n))
+    return rows
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -703,6 +788,21 @@ def report(results, meta, args):
             growth = max(b / a for (_, a), (_, b) in zip(pts, pts[1:]))
             targets.append((f"scaling: {kind}, worst growth of migrate's time per 10× revisions", "≤ 10× (linear or better; 12× allowed for noise)", fmt_ratio(growth), verdict(growth <= 12)))
 
+    far_noop, far_apply, near_apply = results.get("far-noop-200"), results.get("far-apply-100"), results.get("near-apply-100")
+    if far_noop:
+        r = ratio(med(far_noop, "migrate"), med(far_noop, "floor"))
+        targets.append((f"far ({2 * FAR_DELAY_MS} ms round trip): no-op `up --all` on 2 × 200 vs 2 psql at once", "≤ 1.25× floor", fmt_ratio(r), verdict(None if r is None else r <= 1.25)))
+    if far_apply and near_apply:
+        trips = dict(far_round_trips(far_apply, near_apply, 100))
+        t = trips.get("migrate")
+        targets.append((f"far ({2 * FAR_DELAY_MS} ms round trip): round trips per revision of `up` of 100", "≤ 1.5", "n/a" if t is None else f"{t:.2f}", verdict(None if t is None else t <= 1.5)))
+
+    for key, label in (("noop-1000", "noop-1000"), ("apply-1000", "apply-1000")):
+        es = results.get(key)
+        if es and by_name(es, "baseline"):
+            r = ratio(med(es, "migrate"), med(es, "baseline"))
+            targets.append((f"{label}: this build / the baseline build (BENCH_BASELINE_BIN)", "≤ 1.0× (no worse; noise ±10%)", fmt_ratio(r), verdict(None if r is None else r <= 1.1)))
+
     L.append("**Targets (issue 5)**\n")
     L.append("| target | goal | measured | |")
     L.append("| --- | --- | ---: | --- |")
@@ -717,9 +817,21 @@ def report(results, meta, args):
         "wide": ("wide: 8 fresh databases × 100 revisions", "floor: 8 sequential migrate up DB"),
         "import-500": ("import: an Alembic history of 500 revisions (10 fork/merge diamonds) into revision files", "alembic upgrade head --sql"),
     }
+    titles.update({
+        "far-noop-200": (f"far: no-op `up --all`, 2 × 200 revisions applied, server {2 * FAR_DELAY_MS} ms away", "floor: 2 x psql SELECT 1 at once"),
+        "far-apply-100": (f"far: `up` of 100 revisions on a fresh database, server {2 * FAR_DELAY_MS} ms away", "floor: psql -f, BEGIN/COMMIT per revision"),
+        "near-apply-100": ("near: the same 100 revisions without the proxy", "floor: psql -f, BEGIN/COMMIT per revision"),
+    })
     for key, (title, floor) in titles.items():
         if results.get(key):
             case_table(title, results[key], floor, L)
+    if far_apply and near_apply:
+        L.append(f"**far: round trips per revision beyond the server's own work** ((far − near) / {2 * FAR_DELAY_MS} ms / 100)\n")
+        L.append("| tool | round trips per revision |")
+        L.append("| --- | ---: |")
+        for label, t in far_round_trips(far_apply, near_apply, 100):
+            L.append(f"| {label} | {'n/a' if t is None else f'{t:.2f}'} |")
+        L.append("")
 
     # scaling table
     rows = []
@@ -760,7 +872,7 @@ def main():
     p.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", "5")), help="runs per tool for fast cases")
     p.add_argument("--reps-slow", type=int, default=int(os.environ.get("BENCH_REPS_SLOW", "3")), help="runs per tool for apply and the 10,000-revision cases")
     p.add_argument("--reps-apply-10k", type=int, default=int(os.environ.get("BENCH_REPS_APPLY_10K", "1")), help="runs per tool for apply at 10,000 revisions")
-    p.add_argument("--cases", default=os.environ.get("BENCH_CASES", "noop,apply,graph,wide,scaling"), help="comma-separated subset of noop,apply,graph,wide,scaling,import (import is not in the default)")
+    p.add_argument("--cases", default=os.environ.get("BENCH_CASES", "noop,apply,graph,wide,scaling,far"), help="comma-separated subset of noop,apply,graph,wide,scaling,import,far (import is not in the default)")
     p.add_argument("--command", default="bench/run", help="command line shown in the report")
     args = p.parse_args()
     cases = set(args.cases.split(","))
@@ -811,6 +923,20 @@ def main():
         part("wide", lambda: case_wide(T, 100, R))
     if "import" in cases:
         part("import-500", lambda: case_import(T, 500, R))
+    if "far" in cases:
+        proxy, why = start_far_proxy(pg)
+        if proxy is None:
+            log(f"far cases skipped: {why}")
+        else:
+            proc, addr = proxy
+            far = Tools(FarPg(pg, addr), T.migrate, T.alembic, T.sqlx)
+            try:
+                part("far-noop-200", lambda: case_noop(far, 200, R, name="far-noop-200", parallel_floor=True))
+                part("far-apply-100", lambda: case_apply(far, 100, S, name="far-apply-100"))
+                part("near-apply-100", lambda: case_apply(T, 100, S, name="near-apply-100"))
+            finally:
+                proc.terminate()
+                proc.wait()
     if "scaling" in cases:
         part("noop-100", lambda: case_noop(T, 100, R))
         part("apply-100", lambda: case_apply(T, 100, S))

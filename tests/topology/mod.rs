@@ -8,5 +8,6 @@ mod far_away;
 mod mariadb;
 mod pgbouncer;
 mod pooled;
+mod pooled_faults;
 mod standby;
 mod standby_runs;
