@@ -16,9 +16,11 @@ pub(crate) async fn run_stamp(
     args: &StampArgs,
 ) -> Result<Category> {
     if args.alembic_table.is_some() && !args.from_alembic {
-        return Err(Fail::bad_input("`--alembic-table` goes with `--from-alembic`")
-            .hint("run `migrate stamp DB --from-alembic --alembic-table NAME`")
-            .into());
+        return Err(
+            Fail::bad_input("`--alembic-table` goes with `--from-alembic`")
+                .hint("run `migrate stamp DB --from-alembic --alembic-table NAME`")
+                .into(),
+        );
     }
     let targets = args
         .targets

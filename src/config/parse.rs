@@ -42,6 +42,7 @@ struct RawDatabase {
     schema: Option<Spanned<String>>,
     #[serde(default)]
     after: Vec<Spanned<String>>,
+    shadow_url_env: Option<Spanned<String>>,
 }
 
 /// Longest value quoted back in a message.
@@ -229,10 +230,19 @@ fn database(
         .url_env
         .as_ref()
         .ok_or_else(|| missing("url_env", "\"DATABASE_URL\""))?;
-    for var in std::iter::once(url_env).chain(&table.fallback_env) {
+    let vars = std::iter::once(url_env)
+        .chain(&table.fallback_env)
+        .chain(&table.shadow_url_env);
+    for var in vars {
         if !is_identifier(var.get_ref()) {
             let key = if std::ptr::eq(var, url_env) {
                 "url_env"
+            } else if table
+                .shadow_url_env
+                .as_ref()
+                .is_some_and(|s| std::ptr::eq(var, s))
+            {
+                "shadow_url_env"
             } else {
                 "fallback_env"
             };
@@ -292,6 +302,7 @@ fn database(
         version_table,
         schema,
         after: table.after.iter().map(|d| d.get_ref().clone()).collect(),
+        shadow_url_env: table.shadow_url_env.as_ref().map(|v| v.get_ref().clone()),
     })
 }
 

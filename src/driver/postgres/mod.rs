@@ -8,6 +8,7 @@
 //! a revision costs one round trip: `BEGIN`, its body, its version row and
 //! `COMMIT` are written at once and answered in order.
 
+pub(crate) mod catalog;
 mod options;
 mod queries;
 mod tls;
