@@ -28,6 +28,7 @@ import psycopg
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen  # noqa: E402
+import drift_case  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORK = os.path.join(HERE, ".work")
@@ -633,6 +634,7 @@ def report(results, meta, args):
             growth = max(b / a for (_, a), (_, b) in zip(pts, pts[1:]))
             targets.append((f"scaling: {kind}, worst growth of migrate's time per 10× revisions", "≤ 10× (linear or better; 12× allowed for noise)", fmt_ratio(growth), verdict(growth <= 12)))
 
+    targets.extend(drift_case.targets(results, sys.modules[__name__]))
     L.append("**Targets (issue 5)**\n")
     L.append("| target | goal | measured | |")
     L.append("| --- | --- | ---: | --- |")
@@ -649,6 +651,9 @@ def report(results, meta, args):
     for key, (title, floor) in titles.items():
         if results.get(key):
             case_table(title, results[key], floor, L)
+
+    if results.get("drift-200"):
+        case_table("drift-200: `verify --schema` of a database built from 200 revisions, and `up` building one", results["drift-200"], "migrate up (fresh database)", L)
 
     # scaling table
     rows = []
@@ -745,6 +750,9 @@ def main():
         part("graph-1000", lambda: case_graph(T, 1000, R))
         part("noop-10000", lambda: case_noop(T, 10000, S))
         part("apply-10000", lambda: case_apply(T, 10000, args.reps_apply_10k, peers=False))
+
+    if "drift" in cases:
+        part("drift-200", lambda: drift_case.case_drift(T, 200, S, sys.modules[__name__]))
 
     text = report(results, meta, args)
     with open(os.path.join(WORK, "results.md"), "w") as f:

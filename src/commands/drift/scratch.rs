@@ -93,32 +93,31 @@ impl Scratch {
         let name = scratch_name(db);
         let at = || format!("database `{db}`: cannot create the scratch database `{name}`");
         let creator = admin.session_id().await.with_context(at)?;
-        let mut cleanup = Cleanup::DropDatabase {
-            admin: url.clone(),
-            name: name.clone(),
-            creator,
+        // Owed from here on: a signal may end the run while the database
+        // is being created.
+        let mut scratch = Scratch {
+            conn: None,
+            url: with_database(url, &name)?,
+            shown: name.clone(),
+            notes: Vec::new(),
+            cleanup: Cleanup::DropDatabase {
+                admin: url.clone(),
+                name: name.clone(),
+                creator,
+            },
         };
-        let notes = match admin.create_database(&name).await {
-            Ok(notes) => notes,
+        match admin.create_database(&name).await {
+            Ok(notes) => scratch.notes = notes,
             Err(e) => {
                 // Not made, so not ours to drop (even under that name).
-                cleanup = Cleanup::Done;
-                drop(cleanup);
+                scratch.cleanup = Cleanup::Done;
                 return Err(anyhow::Error::new(e).context(Fail::failed(at()).hint(
                     "the role needs the CREATEDB privilege; or name an empty database to build \
                      the schema in, with `--shadow-url URL` or `shadow_url_env` in migrate.toml",
                 )));
             }
-        };
-        let scratch_url = with_database(url, &name)?;
-        let conn = driver::connect(&scratch_url, table, wait, false).await;
-        let scratch = Scratch {
-            conn: None,
-            url: scratch_url,
-            shown: name,
-            notes,
-            cleanup,
-        };
+        }
+        let conn = driver::connect(&scratch.url, table, wait, false).await;
         scratch.connected(db, conn)
     }
 

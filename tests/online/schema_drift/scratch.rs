@@ -201,3 +201,76 @@ async fn a_shadow_database_must_be_empty_is_used_and_is_emptied() {
 fn shadow_name(db: &TestDb) -> String {
     db.url.rsplit('/').next().unwrap().to_owned()
 }
+
+#[tokio::test]
+async fn the_scratch_database_has_the_settings_of_the_database() {
+    on_postgres(module_path!(), |db| async move {
+        // Unqualified names land where the database's own search_path says.
+        let name = shadow_name(&db);
+        db.exec(&format!(
+            "ALTER DATABASE {name} SET search_path = app, public;"
+        ))
+        .await;
+        let env = project(&db, "core");
+        revision(
+            &env,
+            "r1",
+            "",
+            "CREATE SCHEMA app;\nCREATE TABLE accounts (id integer PRIMARY KEY);",
+        );
+        env.run(&["up", "core"]).success();
+        let placed = db
+            .strings(
+                "SELECT relnamespace::regnamespace::text FROM pg_class WHERE relname = 'accounts'",
+            )
+            .await;
+        assert_eq!(placed, ["app"]);
+        let out = env.run(&["verify", "core", "--schema"]);
+        out.success()
+            .stdout_has("core: ok, the schema matches its 1 applied revision");
+        assert_scratch_gone(&db, &out).await;
+    })
+    .await;
+}
+
+/// SIGINT while `CREATE DATABASE` is still running: the clean-up ends the
+/// session creating it, so it can never finish after the drop.
+#[tokio::test]
+async fn sigint_while_the_scratch_database_is_being_created_leaves_none() {
+    on_postgres(module_path!(), |db| async move {
+        use sqlx::Connection as _;
+        let name = "create_int";
+        let env = project(&db, name);
+        revision(&env, "r1", "", "CREATE TABLE t (id integer);");
+        env.run(&["up", name]).success();
+        // `CREATE DATABASE` waits for this lock on its template. Other
+        // tests creating databases wait too, for the second this lasts.
+        let mut holder = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        sqlx::raw_sql("BEGIN; COMMENT ON DATABASE template1 IS 'held by a migrate test'")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        let child = command(&env, &[("DATABASE_URL", &db.url)], &["verify", name, "--schema"])
+            .spawn()
+            .unwrap();
+        let creating = format!(
+            "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'CREATE DATABASE \"migrate\\_scratch\\_{name}\\_%' \
+             AND wait_event_type = 'Lock'"
+        );
+        let waiting = wait_until("CREATE DATABASE to wait for the lock", Duration::from_secs(30), || async {
+            db.strings(&creating).await == ["1"]
+        });
+        waiting.await;
+        send_signal(&child, "INT");
+        let (out, took) = wait_output(child, Duration::from_secs(30));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(took < Duration::from_secs(10), "took {took:?}");
+        let gone = format!("SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'CREATE DATABASE \"migrate\\_scratch\\_{name}\\_%'");
+        assert_eq!(db.strings(&gone).await, ["0"], "the creating session outlived the run\n{stderr}");
+        sqlx::raw_sql("ROLLBACK").execute(&mut holder).await.unwrap();
+        holder.close().await.unwrap();
+        assert!(scratch_databases(&db, name).await.is_empty(), "{stderr}");
+    })
+    .await;
+}

@@ -122,13 +122,14 @@ pub(super) const DATABASE_SETTINGS: &str = "SELECT unnest(setconfig) FROM pg_db_
 
 /// This session, as an operator finds it in `pg_stat_activity`: a process
 /// id is reused, the pair is not.
-pub(super) const SESSION: &str = "SELECT pid, backend_start::text FROM pg_stat_activity \
+pub(super) const SESSION: &str = "SELECT pid, \
+    (extract(epoch FROM backend_start) * 1000000)::bigint::text FROM pg_stat_activity \
     WHERE pid = pg_backend_pid()";
 
 /// Ends the session `$1` started at `$2`, if it is still there; true while
 /// it is.
 pub(super) const END_SESSION: &str = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-    WHERE pid = $1 AND backend_start::text = $2";
+    WHERE pid = $1 AND (extract(epoch FROM backend_start) * 1000000)::bigint::text = $2";
 
 /// Which database this is on which server: two URLs naming one database
 /// give the same text.
