@@ -17,7 +17,6 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use sha2::{Digest, Sha256};
 
-use crate::driver::postgres::catalog::SessionId;
 use crate::driver::{self, AnyDriver, Dialect, Driver as _, VersionTable};
 use crate::exit::Fail;
 use crate::url::DbUrl;
@@ -42,12 +41,8 @@ pub(super) struct Scratch {
 enum Cleanup {
     /// Nothing (done already, or nothing was made).
     Done,
-    /// Drop database `name` over `admin`'s server; end `creator` first.
-    DropDatabase {
-        admin: DbUrl,
-        name: String,
-        creator: SessionId,
-    },
+    /// Drop database `name` over `admin`'s server.
+    DropDatabase { admin: DbUrl, name: String },
     /// Empty the shadow database at `url`.
     Empty { url: DbUrl },
     /// Delete the SQLite file and what SQLite keeps beside it.
@@ -92,7 +87,6 @@ impl Scratch {
     ) -> Result<Self> {
         let name = scratch_name(db);
         let at = || format!("database `{db}`: cannot create the scratch database `{name}`");
-        let creator = admin.session_id().await.with_context(at)?;
         // Owed from here on: a signal may end the run while the database
         // is being created.
         let mut scratch = Scratch {
@@ -103,7 +97,6 @@ impl Scratch {
             cleanup: Cleanup::DropDatabase {
                 admin: url.clone(),
                 name: name.clone(),
-                creator,
             },
         };
         match admin.create_database(&name).await {
@@ -207,7 +200,7 @@ impl Scratch {
         }
         let done = match (&self.cleanup, admin) {
             (Cleanup::DropDatabase { name, .. }, AnyDriver::Postgres(pg)) => {
-                pg.drop_database(name, None).await.is_ok()
+                pg.drop_database(name, false).await.is_ok()
             }
             (Cleanup::Empty { .. }, _) => emptied,
             _ => false,
@@ -282,8 +275,8 @@ async fn clean_up_over_the_wire(cleanup: &Cleanup) -> Result<()> {
     };
     let conn = driver::connect(url, table, Duration::ZERO, false).await?;
     let result = match (&conn, cleanup) {
-        (AnyDriver::Postgres(pg), Cleanup::DropDatabase { name, creator, .. }) => {
-            pg.drop_database(name, Some(creator)).await
+        (AnyDriver::Postgres(pg), Cleanup::DropDatabase { name, .. }) => {
+            pg.drop_database(name, true).await
         }
         (AnyDriver::Postgres(pg), Cleanup::Empty { .. }) => pg.empty_database().await,
         _ => Ok(()),

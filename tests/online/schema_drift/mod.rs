@@ -5,6 +5,7 @@
 //! gone afterwards, whatever happened; nothing is written to the database.
 
 mod hand_edits;
+mod kinds;
 mod property;
 mod scratch;
 mod two_chains;

@@ -14,13 +14,6 @@ use super::{Postgres, server_error, sql_error, text};
 use crate::drift::{Catalog, RawObject};
 use crate::driver::{DriverError, quote_ident};
 
-/// A server session, as `pg_stat_activity` shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct SessionId {
-    pub pid: i32,
-    pub started: String,
-}
-
 impl Postgres {
     /// Every object the drift report compares, leaving out the version
     /// table and an `alembic_version` beside it.
@@ -62,19 +55,6 @@ impl Postgres {
         Catalog::from_raw(raw).map_err(|message| DriverError::Sql { message })
     }
 
-    /// This connection's server session.
-    pub(crate) async fn session_id(&self) -> Result<SessionId, DriverError> {
-        let row = self
-            .client
-            .query_typed_one(sql::SESSION, &[])
-            .await
-            .map_err(|e| sql_error(&e))?;
-        Ok(SessionId {
-            pid: row.get(0),
-            started: row.get(1),
-        })
-    }
-
     /// Which database on which server this connection reaches.
     pub(crate) async fn identity(&self) -> Result<String, DriverError> {
         let row = self
@@ -94,7 +74,7 @@ impl Postgres {
     pub(crate) async fn create_database(&self, name: &str) -> Result<Vec<String>, DriverError> {
         let quoted = quote_ident(name);
         self.client
-            .batch_execute(&format!("CREATE DATABASE {quoted}"))
+            .batch_execute(&create_statement(name))
             .await
             .map_err(|e| sql_error(&e))?;
         let settings = self
@@ -122,19 +102,19 @@ impl Postgres {
     }
 
     /// Drops database `name`, ending its sessions; nothing when it does
-    /// not exist. `creator`, the session that was creating it, is ended
-    /// first when still there (a `CREATE DATABASE` cut short by a signal
-    /// may still be running, and would otherwise finish after the drop).
+    /// not exist. With `cut_short`, a session still running its `CREATE
+    /// DATABASE` is ended first (a run cut short by a signal leaves it
+    /// running on the server, and it would finish after the drop).
     ///
     /// # Errors
     /// The server's error.
     pub(crate) async fn drop_database(
         &self,
         name: &str,
-        creator: Option<&SessionId>,
+        cut_short: bool,
     ) -> Result<(), DriverError> {
-        if let Some(s) = creator {
-            self.end_session(s).await?;
+        if cut_short {
+            self.end_creator(name).await?;
         }
         let quoted = quote_ident(name);
         let forced = self
@@ -154,14 +134,15 @@ impl Postgres {
         }
     }
 
-    /// Ends session `s` when it is still there and waits until it is gone
-    /// (at most ten seconds).
-    async fn end_session(&self, s: &SessionId) -> Result<(), DriverError> {
+    /// Ends the session creating database `name`, if one is, and waits
+    /// until it is gone (at most ten seconds).
+    async fn end_creator(&self, name: &str) -> Result<(), DriverError> {
+        let statement = create_statement(name);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         loop {
             let rows = self
                 .client
-                .query_typed(sql::END_SESSION, &[(&s.pid, Type::INT4), text(&s.started)])
+                .query_typed(sql::END_CREATOR, &[text(&statement)])
                 .await
                 .map_err(|e| sql_error(&e))?;
             if rows.is_empty() || std::time::Instant::now() > deadline {
@@ -182,6 +163,12 @@ impl Postgres {
             .await
             .map_err(|e| sql_error(&e))
     }
+}
+
+/// The one statement that creates database `name`, as `pg_stat_activity`
+/// shows it while it runs.
+fn create_statement(name: &str) -> String {
+    format!("CREATE DATABASE {}", quote_ident(name))
 }
 
 /// `[name, value, name, value, ...]` as pairs.

@@ -32,8 +32,8 @@ SELECT CASE r.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELS
   NULL, r.relname::text, r.qualified,
   CASE WHEN r.relkind IN ('v', 'm') THEN ARRAY['definition', pg_get_viewdef(r.oid)]
   ELSE ARRAY[
-    'kind', CASE r.relkind WHEN 'p' THEN 'partitioned table' WHEN 'f' THEN 'foreign table' END,
-    'unlogged', CASE WHEN r.relpersistence = 'u' THEN 'yes' END,
+    'kind', CASE r.relkind WHEN 'p' THEN 'partitioned table' WHEN 'f' THEN 'foreign table' ELSE 'table' END,
+    'unlogged', CASE WHEN r.relpersistence = 'u' THEN 'yes' ELSE 'no' END,
     'partition key', pg_get_partkeydef(r.oid),
     'partition of', (SELECT string_agg(format('%I.%I', pn.nspname, p.relname), ', ' ORDER BY p.relname)
         FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
@@ -42,7 +42,7 @@ SELECT CASE r.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELS
         FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
         WHERE i.inhrelid = r.oid AND NOT r.relispartition),
     'partition bound', pg_get_expr(r.relpartbound, r.oid),
-    'row security', CASE WHEN r.relforcerowsecurity THEN 'forced' WHEN r.relrowsecurity THEN 'enabled' END
+    'row security', CASE WHEN r.relforcerowsecurity THEN 'forced' WHEN r.relrowsecurity THEN 'enabled' ELSE 'disabled' END
   ] END
 FROM rel r WHERE r.relkind <> 'S'
 UNION ALL
@@ -65,7 +65,7 @@ WHERE k.contype IN ('c', 'f', 'p', 'u', 'x')
 UNION ALL
 SELECT 'index', r.qualified, r.relname::text, ic.relname::text, ARRAY[
   'definition', replace(pg_get_indexdef(i.indexrelid), ' INDEX ' || quote_ident(ic.relname) || ' ON ', ' INDEX ON '),
-  'valid', CASE WHEN NOT i.indisvalid THEN 'no' END]
+  'valid', CASE WHEN i.indisvalid THEN 'yes' ELSE 'no' END]
 FROM rel r JOIN pg_index i ON i.indrelid = r.oid JOIN pg_class ic ON ic.oid = i.indexrelid
 WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = r.oid AND k.contype IN ('p', 'u', 'x'))
 UNION ALL
@@ -87,7 +87,7 @@ WHERE p.prokind IN ('f', 'p', 'w')
 UNION ALL
 SELECT 'trigger', r.qualified, r.relname::text, tg.tgname::text, ARRAY[
   'definition', pg_get_triggerdef(tg.oid),
-  'enabled', CASE tg.tgenabled WHEN 'D' THEN 'no' WHEN 'R' THEN 'replica only' WHEN 'A' THEN 'always' END]
+  'enabled', CASE tg.tgenabled WHEN 'D' THEN 'no' WHEN 'R' THEN 'replica only' WHEN 'A' THEN 'always' ELSE 'yes' END]
 FROM rel r JOIN pg_trigger tg ON tg.tgrelid = r.oid WHERE NOT tg.tgisinternal
 UNION ALL
 SELECT CASE t.typtype WHEN 'e' THEN 'enum' ELSE 'domain' END, NULL, NULL, format('%I.%I', ns.nspname, t.typname),
@@ -120,16 +120,13 @@ FROM rel r JOIN pg_policy pol ON pol.polrelid = r.oid
 pub(super) const DATABASE_SETTINGS: &str = "SELECT unnest(setconfig) FROM pg_db_role_setting \
     WHERE setrole = 0 AND setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())";
 
-/// This session, as an operator finds it in `pg_stat_activity`: a process
-/// id is reused, the pair is not.
-pub(super) const SESSION: &str = "SELECT pid, \
-    (extract(epoch FROM backend_start) * 1000000)::bigint::text FROM pg_stat_activity \
-    WHERE pid = pg_backend_pid()";
-
-/// Ends the session `$1` started at `$2`, if it is still there; true while
-/// it is.
-pub(super) const END_SESSION: &str = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-    WHERE pid = $1 AND (extract(epoch FROM backend_start) * 1000000)::bigint::text = $2";
+/// Ends the session running exactly the statement `$1` (a `CREATE
+/// DATABASE` of a name no other run picks), if one still is; a row while
+/// it is. By the statement, not the process id: behind a transaction
+/// pooler the id of one statement's server session says nothing of the
+/// next.
+pub(super) const END_CREATOR: &str = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+    WHERE query = $1 AND state = 'active' AND pid <> pg_backend_pid()";
 
 /// Which database this is on which server: two URLs naming one database
 /// give the same text.
