@@ -105,8 +105,9 @@ impl Scratch {
                 // Not made, so not ours to drop (even under that name).
                 scratch.cleanup = Cleanup::Done;
                 return Err(anyhow::Error::new(e).context(Fail::failed(at()).hint(
-                    "the role needs the CREATEDB privilege; or name an empty database to build \
-                     the schema in, with `--shadow-url URL` or `shadow_url_env` in migrate.toml",
+                    "a role without the CREATEDB privilege cannot make one: name an empty \
+                     database to build the schema in instead, with `--shadow-url URL` or \
+                     `shadow_url_env` in migrate.toml",
                 )));
             }
         }

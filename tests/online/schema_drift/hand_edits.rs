@@ -187,3 +187,36 @@ online_test!(nothing_is_written_and_no_lock_is_taken, |db| {
     }
     assert_scratch_gone(&db, &out).await;
 });
+
+online_test!(
+    an_applied_revision_without_a_file_is_said_and_its_objects_are_extra,
+    |db| {
+        let env = project(&db, "core");
+        revision(
+            &env,
+            "r1",
+            "",
+            "CREATE TABLE t_r1 (id integer PRIMARY KEY);",
+        );
+        revision(
+            &env,
+            "r2",
+            "r1",
+            "CREATE TABLE t_r2 (id integer PRIMARY KEY);",
+        );
+        env.run(&["up", "core"]).success();
+        // The code was rolled back to before r2.
+        std::fs::remove_file(env.path("migrations/r2.sql")).unwrap();
+        let out = env.run(&["verify", "core", "--schema"]);
+        let t_r2 = if db.dialect == Dialect::Postgres {
+            "public.t_r2"
+        } else {
+            "t_r2"
+        };
+        out.code(1)
+        .stdout_has("core: 1 difference between the database and its 1 applied revision\n")
+        .stdout_has(&format!("  extra      table {t_r2}"))
+        .stdout_has("  note: applied revision without a file could not be replayed: `r2`; what it made shows as extra\n");
+        assert_scratch_gone(&db, &out).await;
+    }
+);

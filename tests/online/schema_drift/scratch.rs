@@ -141,20 +141,20 @@ where
 async fn a_shadow_database_must_be_empty_is_used_and_is_emptied() {
     on_postgres(module_path!(), |db| async move {
         with_shadow(module_path!(), move |shadow| async move {
-            let env = project(&db, "core");
+            let env = project(&db, "shadowed");
             revision(&env, "r1", "", "CREATE SCHEMA app;\nCREATE TABLE app.t (id integer PRIMARY KEY);");
             revision(&env, "r2", "r1", "CREATE TABLE notes (id integer);");
-            env.run(&["up", "core", "--to", "r1"]).success();
+            env.run(&["up", "shadowed", "--to", "r1"]).success();
             let acl = "SELECT nspowner::regrole::text || ' ' || coalesce(nspacl::text, '') FROM pg_namespace WHERE nspname = 'public'";
             let public_before = shadow.strings(acl).await;
 
             let start = Instant::now();
-            let out = env.run(&["verify", "core", "--schema", "--shadow-url", &shadow.url, "--format", "json"]);
+            let out = env.run(&["verify", "shadowed", "--schema", "--shadow-url", &shadow.url, "--format", "json"]);
             out.success();
             let json = out.json();
-            assert_eq!(json["core"]["ok"], true, "{out}");
-            assert_eq!(json["core"]["pending"][0]["revision"], "r2", "{out}");
-            let shown = json["core"]["scratch"].as_str().unwrap();
+            assert_eq!(json["shadowed"]["ok"], true, "{out}");
+            assert_eq!(json["shadowed"]["pending"][0]["revision"], "r2", "{out}");
+            let shown = json["shadowed"]["scratch"].as_str().unwrap();
             assert!(shown.starts_with("postgres://") && shown.contains(&shadow_name(&shadow)), "{out}");
             eprintln!("verify --schema with a shadow database: {:?}", start.elapsed());
             // Emptied: no schema but public, no table, public as it was.
@@ -164,29 +164,29 @@ async fn a_shadow_database_must_be_empty_is_used_and_is_emptied() {
             ).await;
             assert_eq!(left, ["public"], "the shadow database was not emptied\n{out}");
             assert_eq!(shadow.strings(acl).await, public_before);
-            assert!(scratch_databases(&db, "core").await.is_empty());
+            assert!(scratch_databases(&db, "shadowed").await.is_empty());
 
             // Through `shadow_url_env`; the second use works since it is empty again.
             let configured = TestEnv::new()
-                .config("[databases.core]\nurl_env = \"DATABASE_URL\"\nmigrations = \"migrations\"\nshadow_url_env = \"SHADOW_URL\"\n")
+                .config("[databases.shadowed]\nurl_env = \"DATABASE_URL\"\nmigrations = \"migrations\"\nshadow_url_env = \"SHADOW_URL\"\n")
                 .mkdir("migrations")
                 .env("DATABASE_URL", &db.url);
             revision(&configured, "r1", "", "CREATE SCHEMA app;\nCREATE TABLE app.t (id integer PRIMARY KEY);");
-            let out = configured.run_with(&["verify", "core", "--schema"], &[("SHADOW_URL", &shadow.url)]);
+            let out = configured.run_with(&["verify", "shadowed", "--schema"], &[("SHADOW_URL", &shadow.url)]);
             out.success().stderr_has(&shadow_name(&shadow));
             configured
-                .run(&["verify", "core", "--schema"])
+                .run(&["verify", "shadowed", "--schema"])
                 .code(2)
                 .stderr_has("`shadow_url_env` names `SHADOW_URL`, which is not set");
 
             // Not empty, or the database itself: refused, and left alone.
             shadow.exec("CREATE TABLE someone_elses (id integer);").await;
-            env.run(&["verify", "core", "--schema", "--shadow-url", &shadow.url])
+            env.run(&["verify", "shadowed", "--schema", "--shadow-url", &shadow.url])
                 .code(2)
                 .stderr_has("is not empty")
                 .stderr_has("someone_elses");
             assert!(shadow.has_table("someone_elses").await);
-            env.run(&["verify", "core", "--schema", "--shadow-url", &db.url])
+            env.run(&["verify", "shadowed", "--schema", "--shadow-url", &db.url])
                 .code(2)
                 .stderr_has("is the database itself");
             let kept = db.strings("SELECT count(*)::text FROM pg_class WHERE relname = 't' AND relnamespace = 'app'::regnamespace").await;

@@ -70,18 +70,25 @@ impl Postgres {
     /// is skipped: the returned notes say which.
     ///
     /// # Errors
-    /// The server's error for `CREATE DATABASE` (e.g. no `CREATEDB`).
+    /// The server's error for `CREATE DATABASE` (e.g. no `CREATEDB`); once
+    /// that succeeded, nothing is an error.
     pub(crate) async fn create_database(&self, name: &str) -> Result<Vec<String>, DriverError> {
         let quoted = quote_ident(name);
         self.client
             .batch_execute(&create_statement(name))
             .await
             .map_err(|e| sql_error(&e))?;
-        let settings = self
-            .client
-            .query_typed(sql::DATABASE_SETTINGS, &[])
-            .await
-            .map_err(|e| sql_error(&e))?;
+        // It exists from here on: whatever fails now is a note, so the
+        // caller still drops it.
+        let settings = match self.client.query_typed(sql::DATABASE_SETTINGS, &[]).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                return Ok(vec![format!(
+                    "the database's own settings could not be read, so the scratch database has none: {}",
+                    server_error(&e).message
+                )]);
+            }
+        };
         let mut notes = Vec::new();
         for row in settings {
             let setting: String = row.get(0);
