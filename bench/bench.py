@@ -29,6 +29,7 @@ import psycopg
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen  # noqa: E402
+import drift_case  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORK = os.path.join(HERE, ".work")
@@ -803,6 +804,7 @@ def report(results, meta, args):
             r = ratio(med(es, "migrate"), med(es, "baseline"))
             targets.append((f"{label}: this build / the baseline build (BENCH_BASELINE_BIN)", "≤ 1.0× (no worse; noise ±10%)", fmt_ratio(r), verdict(None if r is None else r <= 1.1)))
 
+    targets.extend(drift_case.targets(results, sys.modules[__name__]))
     L.append("**Targets (issue 5)**\n")
     L.append("| target | goal | measured | |")
     L.append("| --- | --- | ---: | --- |")
@@ -832,6 +834,9 @@ def report(results, meta, args):
         for label, t in far_round_trips(far_apply, near_apply, 100):
             L.append(f"| {label} | {'n/a' if t is None else f'{t:.2f}'} |")
         L.append("")
+
+    if results.get("drift-200"):
+        case_table("drift-200: `verify --schema` of a database built from 200 revisions, and `up` building one", results["drift-200"], "migrate up (fresh database)", L)
 
     # scaling table
     rows = []
@@ -944,6 +949,9 @@ def main():
         part("graph-1000", lambda: case_graph(T, 1000, R))
         part("noop-10000", lambda: case_noop(T, 10000, S))
         part("apply-10000", lambda: case_apply(T, 10000, args.reps_apply_10k, peers=False))
+
+    if "drift" in cases:
+        part("drift-200", lambda: drift_case.case_drift(T, 200, S, sys.modules[__name__]))
 
     text = report(results, meta, args)
     with open(os.path.join(WORK, "results.md"), "w") as f:

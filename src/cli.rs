@@ -136,9 +136,11 @@ pub(crate) enum Command {
     /// Check files, graph and config; fail on several heads (for CI)
     #[command(after_help = "Examples:\n  migrate check --all\n  migrate check --all --online")]
     Check(CheckArgs),
-    /// Compare applied checksums with the files
-    #[command(after_help = "Example:\n  migrate verify --all")]
-    Verify(SelectArgs),
+    /// Compare applied checksums with the files; with --schema, the schema itself
+    #[command(
+        after_help = "Examples:\n  migrate verify --all\n  migrate verify core --schema\n  migrate verify core --schema --shadow-url postgres://localhost/core_shadow"
+    )]
+    Verify(VerifyArgs),
     /// Record revisions (and their ancestors) as applied without running SQL
     #[command(after_help = "Example:\n  migrate stamp core 9b0768a49ad8")]
     Stamp(StampArgs),
@@ -270,6 +272,20 @@ pub(crate) struct SelectArgs {
     /// How long to retry an unreachable database (default: settings.wait)
     #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration)]
     pub wait: Option<std::time::Duration>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Compare the schema with what the applied revisions make, object by
+    /// object (built in a scratch database that is dropped afterwards)
+    #[arg(long)]
+    pub schema: bool,
+    /// Build the schema in this empty database instead of a scratch one
+    /// (default: the database's `shadow_url_env`)
+    #[arg(long, value_name = "URL", requires = "schema")]
+    pub shadow_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

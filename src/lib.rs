@@ -8,6 +8,7 @@ pub(crate) mod commands;
 pub mod config;
 pub(crate) mod context;
 pub(crate) mod dialect;
+pub(crate) mod drift;
 pub mod driver;
 pub(crate) mod engine;
 pub(crate) mod exit;

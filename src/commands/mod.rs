@@ -3,6 +3,7 @@
 mod check;
 mod completions;
 mod draw;
+mod drift;
 mod heads;
 mod history;
 mod import;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::cli::SelectArgs;
+use crate::cli::{SelectArgs, VerifyArgs};
 use crate::context::{Context, Project};
 use crate::driver::Server;
 use crate::engine::Inspection;
@@ -134,8 +134,12 @@ struct VerifyDoc {
 pub(crate) async fn run_verify(
     ctx: &Context,
     project: &Project,
-    args: &SelectArgs,
+    args: &VerifyArgs,
 ) -> Result<Category> {
+    if args.schema {
+        return super::drift::run(ctx, project, args).await;
+    }
+    let args = &args.select;
     let names = project.select(&args.select)?;
     let (prepared, pending) =
         prepare_read(ctx, project, &names, session::wait(project, args.wait))?;

@@ -87,6 +87,9 @@ pub struct DatabaseConfig {
     pub schema: Option<String>,
     /// Databases that must succeed before this one runs.
     pub after: Vec<String>,
+    /// The variable holding an empty database that `verify --schema`
+    /// builds its schema in, instead of a scratch database.
+    pub shadow_url_env: Option<String>,
 }
 
 impl Config {
@@ -185,6 +188,7 @@ mod tests {
                     version_table: format!("_migrate_{name}"),
                     schema: None,
                     after: deps.iter().map(|d| (*d).to_owned()).collect(),
+                    shadow_url_env: None,
                 };
                 ((*name).to_owned(), db)
             })

@@ -43,6 +43,7 @@ struct RawDatabase {
     schema: Option<Spanned<String>>,
     #[serde(default)]
     after: Vec<Spanned<String>>,
+    shadow_url_env: Option<Spanned<String>>,
 }
 
 /// Longest value quoted back in a message.
@@ -232,7 +233,8 @@ fn database(
         .ok_or_else(|| missing("url_env", "\"DATABASE_URL\""))?;
     let named = std::iter::once((url_env, "url_env"))
         .chain(table.fallback_env.iter().map(|v| (v, "fallback_env")))
-        .chain(table.direct_url_env.iter().map(|v| (v, "direct_url_env")));
+        .chain(table.direct_url_env.iter().map(|v| (v, "direct_url_env")))
+        .chain(table.shadow_url_env.iter().map(|v| (v, "shadow_url_env")));
     for (var, key) in named {
         if !is_identifier(var.get_ref()) {
             return Err(ctx.at(
@@ -292,6 +294,7 @@ fn database(
         version_table,
         schema,
         after: table.after.iter().map(|d| d.get_ref().clone()).collect(),
+        shadow_url_env: table.shadow_url_env.as_ref().map(|v| v.get_ref().clone()),
     })
 }
 

@@ -371,3 +371,25 @@ fn hostile_input_never_panics() {
     let e = err(&huge);
     assert!(e.to_string().len() < 1_000, "names are clipped");
 }
+
+#[test]
+fn shadow_url_env_names_a_variable() {
+    let c = ok(&core_with("shadow_url_env = \"SHADOW_DATABASE_URL\"\n"));
+    assert_eq!(
+        c.databases["core"].shadow_url_env.as_deref(),
+        Some("SHADOW_DATABASE_URL")
+    );
+    assert_eq!(ok(&core_with("")).databases["core"].shadow_url_env, None);
+    let e = err(&core_with(
+        "shadow_url_env = \"postgres://u:hunter2@h/db\"\n",
+    ));
+    assert_eq!(e.line, Some(4));
+    assert_eq!(
+        e.kind,
+        ConfigErrorKind::BadEnvName {
+            db: "core".into(),
+            key: "shadow_url_env"
+        }
+    );
+    assert!(!e.to_string().contains("hunter2"));
+}

@@ -18,6 +18,7 @@ fn db(name: &str, url_env: &str, fallback: &[&str], default_url: Option<&str>) -
         version_table: format!("_migrate_{name}"),
         schema: None,
         after: vec![],
+        shadow_url_env: None,
     }
 }
 

@@ -9,6 +9,7 @@
 //! sql` prints, [`split`] cuts `transaction off` bodies into statements.
 
 mod apply;
+pub(crate) mod catalog;
 pub mod connect;
 pub mod error;
 pub mod postgres;

@@ -76,7 +76,13 @@ pub(super) async fn run_plan<D: Driver>(
                 return Err(stopped(job, before, report, up, error));
             }
             Err(StepError::Apply(e)) => {
-                let hint = if e.dirty {
+                // An object already there: made by hand, most likely.
+                let exists = (up && !e.dirty)
+                    .then(|| crate::drift::already_exists_hint(job.db, id.as_str(), &e))
+                    .flatten();
+                let hint = if let Some(hint) = exists {
+                    hint
+                } else if e.dirty {
                     format!(
                         "it ran outside a transaction and is recorded dirty: check what ran, then \
                          `migrate repair {} {id} --applied` or `--forget`",

@@ -125,7 +125,8 @@ fn docs_json_describes_every_json_command() {
             "status",
             "up",
             "up --dry-run",
-            "verify"
+            "verify",
+            "verify --schema"
         ]
     );
 }
@@ -163,7 +164,33 @@ fn json_documents_match_docs_json_md() {
     assert_eq!(up["core"]["current"], serde_json::json!(["5c03b3ad742a"]));
     check(&p, &s, "verify", &["verify", "core"], &["core"]);
     check(&p, &s, "check", &["check", "core", "--online"], &["core"]);
+    check(
+        &p,
+        &s,
+        "verify --schema",
+        &["verify", "--all", "--schema"],
+        &both,
+    );
     check(&p, &s, "up", &["up", "--all"], &both);
+
+    // A revision applied, then its row forgotten: an object the database
+    // has that a pending revision makes, traced to it, and a stamp.
+    p.run(&["repair", "core", "2ba75c133cb2", "--forget"], &[]);
+    let drift = check(
+        &p,
+        &s,
+        "verify --schema",
+        &["verify", "core", "--schema"],
+        &["core"],
+    );
+    assert_eq!(drift["core"]["stamp"], serde_json::json!(["2ba75c133cb2"]));
+    assert_eq!(drift["core"]["differences"][1]["made_by"], "2ba75c133cb2");
+    assert!(
+        drift["core"]["differences"][1]["attributes"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+    );
+    p.run(&["stamp", "core", "2ba75c133cb2"], &[]);
 
     // A changed checksum: errors, issues and `changed` are non-empty.
     let file = "migrations_core/3f1c2a9d4b70_create_users.sql";

@@ -15,6 +15,7 @@ mod inspect;
 mod lock;
 mod no_transaction;
 mod recording;
+mod schema_drift;
 mod urls;
 
 use std::path::Path;

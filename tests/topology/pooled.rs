@@ -37,13 +37,15 @@ fn describe(out: &Output) -> String {
     )
 }
 
-/// Advisory locks on the key of `_migrate_core`, held by anyone.
+/// Advisory locks on the key of `_migrate_core` in this test's database
+/// (other tests' databases use the same key), held by anyone.
 async fn advisory_locks_held(db: &PgTopologyDb) -> Vec<String> {
     let key = LockKey::derive(None, "_migrate_core").value();
     let (high, low) = (i64::from((key >> 32) as u32), i64::from(key as u32));
     crate::harness::TestDb::from_pg(&db.primary)
         .strings(&format!(
             "SELECT pid::text FROM pg_locks WHERE locktype = 'advisory' \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
              AND classid::bigint = {high} AND objid::bigint = {low}"
         ))
         .await

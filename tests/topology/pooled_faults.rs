@@ -95,7 +95,10 @@ async fn sigterm_mid_revision_through_the_pooler_leaves_nothing_half_done_and_no
         let key = LockKey::derive(None, "_migrate_core").value();
         crate::online::wait_until("s2's session to end", Duration::from_secs(10), || async {
             primary
-                .strings("SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE '%pg_sleep(4)%' AND pid <> pg_backend_pid()")
+                .strings(
+                    "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() \
+                     AND query LIKE '%pg_sleep(4)%' AND pid <> pg_backend_pid()",
+                )
                 .await
                 == ["0"]
         })

@@ -17,6 +17,7 @@
 //! lock, and takes it once `probe.rs` has found the connection to be a
 //! session of its own.
 
+pub(crate) mod catalog;
 mod options;
 mod probe;
 mod queries;
