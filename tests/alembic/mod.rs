@@ -3,6 +3,7 @@
 //! `migrate` then builds is compared with what Alembic builds online from
 //! the same history.
 
+mod adopt;
 mod bad_input;
 mod incremental;
 mod offline;

@@ -19,23 +19,29 @@
 //! `<!-- needs: postgres -->` sets `DATABASE_URL` and `AI_DATABASE_URL` to
 //! two fresh PostgreSQL databases (see `harness::pg`: without a server the
 //! test fails, unless `MIGRATE_TEST_SKIP_SERVERS=1`); `<!-- env: K=V K=V -->`
-//! sets variables.
+//! sets variables. `<!-- needs: alembic -->` makes the block a step of the
+//! file's Alembic walkthrough: the steps run in order in one copy of
+//! `examples/alembic/`, with real Alembic on PATH and databases for the
+//! environments `<!-- on: staging production -->` names (see
+//! [`super::walkthrough`]).
 //!
 //! Commands: `cargo run -q --` becomes `migrate`; any other program must be
-//! in [`STUBBED`], [`SKIPPED`] or [`SHELL`] below, so a new kind of example
-//! forces a decision here.
+//! in [`STUBBED`], [`SKIPPED`] or [`SHELL`] below (or, in a walkthrough
+//! step, in `walkthrough::TOOLS`), so a new kind of example forces a
+//! decision here.
 
 use std::path::PathBuf;
 
 use crate::docs::markdown::{self, Block};
 use crate::docs::project::{Project, repo};
+use crate::docs::walkthrough::Walkthrough;
 use crate::harness::pg;
 
 /// Rewritten before running: (as written, what runs).
 const REWRITES: &[(&str, &str)] = &[("cargo run -q --", "migrate")];
 
 /// Replaced by a stub on PATH that prints `[NAME ARGS...]` and exits 0.
-const STUBBED: &[(&str, &str)] = &[
+pub const STUBBED: &[(&str, &str)] = &[
     (
         "uvicorn",
         "the application a start command hands over to; the stub proves `--` ran it",
@@ -62,8 +68,8 @@ const SKIPPED: &[(&str, &str)] = &[
         "part of the pip install example that tests/docs/wheel.rs runs",
     ),
     (
-        "psql",
-        "creates a database in the CI example; the test makes fresh ones itself",
+        "psql postgres://postgres:postgres@localhost:5432/postgres",
+        "creates a database on the CI job's own server; the test makes fresh ones itself",
     ),
     (
         "man ",
@@ -88,7 +94,7 @@ const SKIPPED: &[(&str, &str)] = &[
 const SHELL: &[&str] = &[
     "export", "echo", "cat", "printf", "mkdir", "cd", "test", "ls", "rm", "true", "exec", "[",
     "grep", "sed", "head", "tail", "cp", "touch", "exit", "for", "do", "done", "wait", "if",
-    "then", "else", "fi",
+    "then", "else", "fi", "psql",
 ];
 
 /// Languages run as shell.
@@ -124,14 +130,21 @@ async fn run_markdown(rel: &str) -> usize {
     let text = std::fs::read_to_string(repo().join(rel)).unwrap();
     let mut failures = Vec::new();
     let mut ran = 0;
+    let mut walkthrough = Walkthrough::new(rel);
     for block in markdown::blocks(&text) {
         let what = format!("{rel}:{} ({})", block.line, block.lang);
-        match run_block(&what, &block).await {
+        let outcome = if block.marker("needs") == Some("alembic") {
+            walkthrough.step(&what, &block).await
+        } else {
+            run_block(&what, &block).await
+        };
+        match outcome {
             Ok(true) => ran += 1,
             Ok(false) => {}
             Err(e) => failures.push(format!("{what}: {e}")),
         }
     }
+    walkthrough.finish().await;
     assert!(
         failures.is_empty(),
         "{} example(s) in {rel} failed:\n\n{}",
@@ -149,16 +162,13 @@ async fn run_block(what: &str, block: &Block) -> Result<bool, String> {
     if !runnable {
         return Ok(false);
     }
-    let project = Project::new(STUBBED);
-    let mut vars = Vec::new();
-    if let Some(env) = block.marker("env") {
-        for pair in env.split_whitespace() {
-            let (k, v) = pair
-                .split_once('=')
-                .ok_or_else(|| format!("marker `env: {env}`: `{pair}` is not K=V"))?;
-            vars.push((k.to_owned(), v.to_owned()));
-        }
+    if block.marker("on").is_some() {
+        return Err(
+            "the marker `on:` is for the steps of a walkthrough (`needs: alembic`)".to_owned(),
+        );
     }
+    let project = Project::new(STUBBED);
+    let mut vars = env_marker(block)?;
     let mut pg_dbs = Vec::new();
     match block.marker("needs") {
         None => {}
@@ -174,16 +184,16 @@ async fn run_block(what: &str, block: &Block) -> Result<bool, String> {
         Some(other) => return Err(format!("unknown marker `needs: {other}`")),
     }
     let result = match block.lang.as_str() {
-        "console" => run_console(&project, &vars, &block.text),
+        "console" => run_console(&project, &vars, &block.text, &[]),
         "yaml" => {
             let script = markdown::workflow_runs(&block.text).concat();
-            run_script(&project, &vars, &script)
+            run_script(&project, &vars, &script, &[])
         }
         "toml" => {
             project.env.put("migrate.toml", block.text.as_bytes());
-            run_script(&project, &vars, "migrate check --all\n")
+            run_script(&project, &vars, "migrate check --all\n", &[])
         }
-        _ => run_script(&project, &vars, &block.text),
+        _ => run_script(&project, &vars, &block.text, &[]),
     };
     for db in pg_dbs {
         db.drop_database().await;
@@ -191,8 +201,28 @@ async fn run_block(what: &str, block: &Block) -> Result<bool, String> {
     result.map(|()| true)
 }
 
-fn run_script(project: &Project, vars: &[(String, String)], script: &str) -> Result<(), String> {
-    let script = prepare(script)?;
+/// The variables of a block's `<!-- env: K=V K=V -->` marker.
+pub fn env_marker(block: &Block) -> Result<Vec<(String, String)>, String> {
+    let mut vars = Vec::new();
+    if let Some(env) = block.marker("env") {
+        for pair in env.split_whitespace() {
+            let (k, v) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("marker `env: {env}`: `{pair}` is not K=V"))?;
+            vars.push((k.to_owned(), v.to_owned()));
+        }
+    }
+    Ok(vars)
+}
+
+/// Runs `script` as one bash script; `tools`: programs allowed besides the lists below.
+pub fn run_script(
+    project: &Project,
+    vars: &[(String, String)],
+    script: &str,
+    tools: &[&str],
+) -> Result<(), String> {
+    let script = prepare_with(script, tools)?;
     let (code, out) = project.bash(vars, &script);
     if code != 0 {
         return Err(format!(
@@ -202,9 +232,15 @@ fn run_script(project: &Project, vars: &[(String, String)], script: &str) -> Res
     Ok(())
 }
 
-fn run_console(project: &Project, vars: &[(String, String)], text: &str) -> Result<(), String> {
+/// Runs each `$ COMMAND` of a console block and compares its output.
+pub fn run_console(
+    project: &Project,
+    vars: &[(String, String)],
+    text: &str,
+    tools: &[&str],
+) -> Result<(), String> {
     for session in markdown::sessions(text) {
-        let script = prepare(&session.command)?;
+        let script = prepare_with(&session.command, tools)?;
         let mut expected = session.output.clone();
         let mut want_code = 0;
         if let Some(code) = expected
@@ -276,9 +312,14 @@ fn normalise(text: &str) -> String {
     out
 }
 
-/// Applies [`REWRITES`], replaces [`SKIPPED`] commands by `true`, and
-/// fails on a program that is not `migrate` and in no list.
+#[cfg(test)]
 fn prepare(script: &str) -> Result<String, String> {
+    prepare_with(script, &[])
+}
+
+/// Applies [`REWRITES`], replaces [`SKIPPED`] commands by `true`, and
+/// fails on a program that is not `migrate`, in no list and not in `tools`.
+fn prepare_with(script: &str, tools: &[&str]) -> Result<String, String> {
     let mut script = script.to_owned();
     for (from, to) in REWRITES {
         script = script.replace(from, to);
@@ -287,7 +328,7 @@ fn prepare(script: &str) -> Result<String, String> {
     for line in script.lines() {
         let mut new_line = String::new();
         for (segment, sep) in split_commands(line) {
-            new_line.push_str(&check_segment(&segment)?);
+            new_line.push_str(&check_segment(&segment, tools)?);
             new_line.push_str(&sep);
         }
         out.push_str(&new_line);
@@ -337,7 +378,7 @@ fn split_commands(line: &str) -> Vec<(String, String)> {
 }
 
 /// One simple command: allowed as is, replaced by `true`, or an error.
-fn check_segment(segment: &str) -> Result<String, String> {
+fn check_segment(segment: &str, tools: &[&str]) -> Result<String, String> {
     let trimmed = segment.trim();
     let words: Vec<&str> = trimmed
         .split_whitespace()
@@ -369,7 +410,7 @@ fn check_segment(segment: &str) -> Result<String, String> {
             .split(" -- ")
             .nth(1)
             .and_then(|a| a.split_whitespace().next())
-            && !known(app)
+            && !known(app, tools)
         {
             return Err(format!(
                 "`{app}` after `--` is not in STUBBED or SHELL of tests/docs/examples.rs"
@@ -377,7 +418,7 @@ fn check_segment(segment: &str) -> Result<String, String> {
         }
         return Ok(segment.to_owned());
     }
-    if known(program) {
+    if known(program, tools) {
         return Ok(segment.to_owned());
     }
     Err(format!(
@@ -386,8 +427,10 @@ fn check_segment(segment: &str) -> Result<String, String> {
     ))
 }
 
-fn known(program: &str) -> bool {
-    STUBBED.iter().any(|(p, _)| *p == program) || SHELL.contains(&program)
+fn known(program: &str, tools: &[&str]) -> bool {
+    STUBBED.iter().any(|(p, _)| *p == program)
+        || SHELL.contains(&program)
+        || tools.contains(&program)
 }
 
 #[test]
@@ -412,6 +455,9 @@ fn unknown_programs_force_a_decision() {
     assert!(skipped.contains("migrate --version"), "{skipped}");
     assert!(prepare("DATABASE_URL=x migrate up --all # comment; not a command\n").is_ok());
     assert!(prepare("migrate new core -m \"a; rm -rf x\"\n").is_ok());
+    // Alembic runs only where a walkthrough puts it on PATH.
+    assert!(prepare("alembic upgrade head\n").is_err());
+    assert!(prepare_with("alembic upgrade head && migrate up --all\n", &["alembic"]).is_ok());
 }
 
 #[test]

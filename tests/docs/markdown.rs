@@ -62,10 +62,14 @@ pub fn blocks(markdown: &str) -> Vec<Block> {
             j -= 1;
         }
         let start = i;
+        // A fence indented inside a list item: its lines lose that indent.
+        let indent = lines[i].len() - trimmed.len();
         let mut text = String::new();
         i += 1;
         while i < lines.len() && !lines[i].trim_start().starts_with(fence) {
-            text.push_str(lines[i]);
+            let line = lines[i];
+            let strip = line.len() - line.trim_start_matches(' ').len();
+            text.push_str(&line[strip.min(indent)..]);
             text.push('\n');
             i += 1;
         }
@@ -212,6 +216,14 @@ fn blocks_carry_language_line_and_markers() {
     assert_eq!(b[0].marker("env"), Some("A=1"));
     assert_eq!(b[1].lang, "console");
     assert!(b[1].markers.is_empty());
+}
+
+#[test]
+fn a_block_inside_a_list_item_loses_the_items_indent() {
+    let md = "- item:\n\n  <!-- needs: alembic -->\n  ```console\n  $ migrate check --all\n    indented\n\n  ```\n";
+    let b = blocks(md);
+    assert_eq!(b[0].marker("needs"), Some("alembic"));
+    assert_eq!(b[0].text, "$ migrate check --all\n  indented\n\n");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The user's view: every README and docs/ example runs, the terminal
 //! behaves, the JSON documents keep their shape, newcomers' errors say what
-//! to do, and the Python wheel installs a working `migrate`.
+//! to do, the Python wheel installs a working `migrate`, and the switch
+//! from Alembic works as the README walks it.
 
 mod examples;
 mod json_contract;
@@ -9,4 +10,5 @@ mod newcomer;
 mod panics;
 mod project;
 mod terminal;
+mod walkthrough;
 mod wheel;

@@ -23,7 +23,8 @@ pub struct Project {
 impl Project {
     /// `stubs`: (program, why) pairs, each a script printing `[NAME ARGS...]`.
     pub fn new(stubs: &[(&str, &str)]) -> Self {
-        let env = TestEnv::new();
+        let project = Self::bare(stubs);
+        let env = &project.env;
         std::fs::copy(repo().join("migrate.toml"), env.path("migrate.toml")).unwrap();
         for folder in ["migrations_core", "migrations_ai"] {
             std::fs::create_dir_all(env.path(folder)).unwrap();
@@ -32,6 +33,12 @@ impl Project {
                 std::fs::copy(entry.path(), env.path(folder).join(entry.file_name())).unwrap();
             }
         }
+        project
+    }
+
+    /// An empty folder, with `migrate` and the stubs on PATH.
+    pub fn bare(stubs: &[(&str, &str)]) -> Self {
+        let env = TestEnv::new();
         let bin = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_migrate"), bin.path().join("migrate"))
             .unwrap();

@@ -1,0 +1,1 @@
+"""The application whose databases the Alembic project migrates."""
