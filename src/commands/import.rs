@@ -194,7 +194,18 @@ fn report(
     for file in &files {
         printer.text(&file.path);
     }
+    let table = &project.database(&args.db)?.version_table;
     for (w, file) in written.iter().zip(&files) {
+        if names_table(&w.file.text, table) {
+            // Autogenerate drafts a DROP for every table no model declares.
+            printer.warn(&format!(
+                "{}: its SQL names `{table}`, migrate's version table: remove that statement \
+                 (Alembic's autogenerate drafts a DROP for tables its models lack; keep it away \
+                 with an `include_object` filter in env.py, see the README, \"Coming from \
+                 Alembic\")",
+                file.path
+            ));
+        }
         if let Some(date) = &w.file.unreadable_date {
             printer.warn(&format!(
                 "{}: `Create Date: {date}` is not a time; the file has no `created`",
@@ -254,6 +265,15 @@ fn report(
         .into())
 }
 
+/// True when `text` names the table `table` as a word (any case).
+fn names_table(text: &str, table: &str) -> bool {
+    let (text, table) = (text.to_ascii_lowercase(), table.to_ascii_lowercase());
+    text.match_indices(&table).any(|(at, _)| {
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        !word(text[..at].chars().next_back()) && !word(text[at + table.len()..].chars().next())
+    })
+}
+
 /// The line that ends every import on stderr.
 fn summary(
     args: &ImportAlembicArgs,
@@ -275,5 +295,24 @@ fn summary(
             "imported {n} Alembic revisions of `{ini}` into `{folder}` as {dialect} SQL \
              ({already} already there)"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_table;
+
+    #[test]
+    fn the_version_table_is_found_as_a_word() {
+        assert!(names_table("DROP TABLE _migrate_core;", "_migrate_core"));
+        assert!(names_table("drop table \"_MIGRATE_CORE\"", "_migrate_core"));
+        assert!(!names_table(
+            "DROP TABLE _migrate_core_old;",
+            "_migrate_core"
+        ));
+        assert!(!names_table(
+            "CREATE TABLE users (id int);",
+            "_migrate_core"
+        ));
     }
 }

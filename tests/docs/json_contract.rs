@@ -13,7 +13,7 @@ use crate::docs::markdown;
 use crate::docs::project::{Project, repo};
 
 /// The shapes of docs/json.md, by command.
-fn shapes() -> BTreeMap<String, Value> {
+pub fn shapes() -> BTreeMap<String, Value> {
     let text = std::fs::read_to_string(repo().join("docs/json.md")).unwrap();
     markdown::blocks(&text)
         .into_iter()
@@ -27,7 +27,7 @@ fn shapes() -> BTreeMap<String, Value> {
 }
 
 /// Checks `value` against `shape`; returns the paths that do not match.
-fn mismatches(path: &str, shape: &Value, value: &Value, out: &mut Vec<String>) {
+pub fn mismatches(path: &str, shape: &Value, value: &Value, out: &mut Vec<String>) {
     match shape {
         Value::String(types) => {
             let ok = types.split('|').any(|t| match t {
@@ -121,6 +121,7 @@ fn docs_json_describes_every_json_command() {
             "current",
             "heads",
             "history",
+            "import alembic",
             "rebase",
             "status",
             "up",

@@ -4,7 +4,7 @@
 //! from Alembic works as the README walks it.
 
 mod examples;
-mod json_contract;
+pub mod json_contract;
 mod markdown;
 mod newcomer;
 mod panics;
