@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use futures_util::future;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::types::Type;
+use tokio_postgres::types::{ToSql, Type};
 
 use super::super::apply::{Bookkeeping, Session, Stage, millis};
 use super::super::error::ServerError;
@@ -35,14 +35,7 @@ impl Postgres {
         let c = &self.client;
         let sql = &self.sql;
         let parents = row.parents_text();
-        let claim = [
-            text(&row.revision),
-            text(&parents),
-            text(&row.message),
-            text(&row.checksum),
-            text(&row.applied_by),
-            text(&row.method),
-        ];
+        let claim = row_values(row, &parents);
         let id = [text(&row.revision)];
         // Each future writes its request when first polled, and `join5`
         // polls them in order: the requests go out in this order, at once.
@@ -100,7 +93,7 @@ impl Postgres {
     async fn execute(
         &mut self,
         sql: &str,
-        params: &[(&(dyn tokio_postgres::types::ToSql + Sync), Type)],
+        params: &[(&(dyn ToSql + Sync), Type)],
     ) -> Result<u64, ServerError> {
         self.client
             .execute_typed(sql, params)
@@ -151,19 +144,7 @@ impl Session for Postgres {
     async fn insert_dirty(&mut self, row: &NewRow) -> Result<bool, ServerError> {
         let parents = row.parents_text();
         let sql = self.sql.insert_dirty.clone();
-        let inserted = self
-            .execute(
-                &sql,
-                &[
-                    text(&row.revision),
-                    text(&parents),
-                    text(&row.message),
-                    text(&row.checksum),
-                    text(&row.applied_by),
-                    text(&row.method),
-                ],
-            )
-            .await?;
+        let inserted = self.execute(&sql, &row_values(row, &parents)).await?;
         Ok(inserted > 0)
     }
 
@@ -183,4 +164,17 @@ impl Session for Postgres {
         let sql = self.sql.set_dirty.clone();
         self.execute(&sql, &[text(&id)]).await.map(|_| ())
     }
+}
+
+/// The version-table row's values in the order of the claim and dirty
+/// inserts' columns; `parents` is `row.parents_text()`, kept alive by the caller.
+fn row_values<'a>(row: &'a NewRow, parents: &'a String) -> [(&'a (dyn ToSql + Sync), Type); 6] {
+    [
+        text(&row.revision),
+        text(parents),
+        text(&row.message),
+        text(&row.checksum),
+        text(&row.applied_by),
+        text(&row.method),
+    ]
 }
