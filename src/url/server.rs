@@ -64,6 +64,9 @@ pub(super) fn parse(
     if kind == Dialect::Postgres {
         rewrite_pg_query(&mut url, &pairs, driver.is_some())?;
     }
+    if kind == Dialect::Mysql && url.path().trim_start_matches('/').is_empty() {
+        return Err(UrlError::MysqlNoDatabase);
+    }
 
     let written_password = written_password(rest);
     let password = url
