@@ -1,0 +1,2 @@
+//! Every command on MariaDB, and `up --all` mixing PostgreSQL, SQLite and
+//! MariaDB databases in one project.
