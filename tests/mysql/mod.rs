@@ -107,7 +107,7 @@ pub async fn wait_for_no_sessions(db: &TestDb) {
 /// Who holds the run lock now (a connection id), if anyone.
 pub async fn lock_holder(db: &TestDb) -> Option<String> {
     let mut conn = db.mysql_db().connect().await;
-    let holder: Option<u64> = sqlx::query_scalar("SELECT IS_USED_LOCK(?)")
+    let holder: Option<i64> = sqlx::query_scalar("SELECT CAST(IS_USED_LOCK(?) AS SIGNED)")
         .bind(core_lock_name(db))
         .fetch_one(&mut conn)
         .await
