@@ -8,6 +8,7 @@ pub mod alembic;
 pub mod delay_proxy;
 pub mod env;
 pub mod mysql;
+pub mod own_mariadb;
 pub mod pg;
 pub mod topology;
 

@@ -12,6 +12,7 @@
 
 mod commands;
 mod history;
+mod own_server;
 mod reliability;
 
 use std::time::Duration;

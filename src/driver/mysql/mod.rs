@@ -75,11 +75,11 @@ pub async fn connect_mysql(
     let mut conn = connect::retry(wait, || async move {
         MySqlConnection::connect_with(settings)
             .await
-            .map_err(|e| match e {
-                sqlx::Error::Tls(e) => DriverError::Rejected {
-                    message: format!("TLS failed (ssl-mode {}): {e}", tls.name()),
+            .map_err(|e| match tls_failure(&e) {
+                Some(why) => DriverError::Rejected {
+                    message: format!("TLS failed (ssl-mode {}): {why}", tls.name()),
                 },
-                e => connect_error(&e),
+                None => connect_error(&e),
             })
     })
     .await?;
@@ -118,6 +118,20 @@ pub async fn connect_mysql(
         host: opts.host,
         locked: false,
     })
+}
+
+/// Why TLS failed, when it did: sqlx's own refusal (no TLS on the server),
+/// or rustls's (a certificate that does not verify), which reaches us as an
+/// I/O error. Neither changes by trying again.
+fn tls_failure(err: &sqlx::Error) -> Option<String> {
+    match err {
+        sqlx::Error::Tls(e) => Some(e.to_string()),
+        sqlx::Error::Io(e) => e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .map(|e| format!("the server's certificate was refused: {e}")),
+        _ => None,
+    }
 }
 
 /// A failed connection attempt, sorted into retryable or not.
