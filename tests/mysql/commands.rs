@@ -175,3 +175,32 @@ async fn up_all_mixes_postgres_sqlite_and_mariadb() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_database_alembic_manages_is_refused_then_adopted() {
+    on_mysql(concat!(module_path!(), "::alembic"), |db| async move {
+        let env = project(&db, "");
+        write_chain(&env, "migrations_core", &["a1", "a2", "a3"]);
+        // What Alembic creates on MySQL.
+        db.exec(
+            "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, \
+             CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)); \
+             INSERT INTO alembic_version (version_num) VALUES ('a2')",
+        )
+        .await;
+        env.run(&["up", "core"])
+            .code(1)
+            .stderr_has("managed by Alembic")
+            .stderr_has("migrate stamp core --from-alembic");
+        assert!(!db.has_table("_migrate_core").await && !db.has_table("t_a1").await);
+        env.run(&["status", "core"])
+            .success()
+            .stdout_has("managed by Alembic");
+        env.run(&["stamp", "core", "--from-alembic"]).success();
+        assert_eq!(db.version_rows().await, ["a1:0", "a2:0"]);
+        env.run(&["up", "core"]).success();
+        assert_eq!(db.version_rows().await, ["a1:0", "a2:0", "a3:0"]);
+        assert!(db.has_table("t_a3").await && !db.has_table("t_a1").await);
+    })
+    .await;
+}

@@ -173,3 +173,32 @@ fn tls_parameters_keep_each_clients_meaning() {
         assert!(start.elapsed() < Duration::from_secs(3), "retried\n{out}");
     }
 }
+
+/// Bodies are cut as the server's `sql_mode` reads quotes: with
+/// `NO_BACKSLASH_ESCAPES` a backslash ends nothing, with `ANSI_QUOTES` `"`
+/// quotes a name.
+#[test]
+fn bodies_are_read_with_the_servers_sql_mode() {
+    let Some(server) = OwnMariadb::start(&["--sql-mode=ANSI_QUOTES,NO_BACKSLASH_ESCAPES"], &[])
+    else {
+        return;
+    };
+    server.admin("CREATE DATABASE app");
+    let env = project(&server.url("app"));
+    env.put(
+        "migrations_core/q1.sql",
+        rev_file(
+            "q1",
+            "",
+            "CREATE TABLE \"semi;colon\" (v text);\n\
+             INSERT INTO \"semi;colon\" VALUES ('C:\\');\n\
+             INSERT INTO \"semi;colon\" VALUES ('it''s; fine');",
+            None,
+        )
+        .as_bytes(),
+    );
+    let out = env.run(&["up", "core"]);
+    out.success();
+    let rows = server.admin("SELECT v FROM app.`semi;colon` ORDER BY v");
+    assert_eq!(rows, "C:\\\\\nit's; fine\n", "{out}");
+}
