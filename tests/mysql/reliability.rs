@@ -23,6 +23,7 @@ async fn eight_runners_at_once_apply_each_revision_once() {
         let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
         write_chain(&env, "migrations_core", &id_refs);
 
+        let start = Instant::now();
         let children: Vec<_> = (0..RUNNERS)
             .map(|_| {
                 command(&env, &[("DATABASE_URL", &db.url)], &["up", "core"])
@@ -38,6 +39,10 @@ async fn eight_runners_at_once_apply_each_revision_once() {
             let stderr = String::from_utf8_lossy(&out.stderr);
             applied_lines += stderr.lines().filter(|l| l.contains(": applied c")).count();
         }
+        eprintln!(
+            "{RUNNERS} runners on MariaDB: all done in {:?}",
+            start.elapsed()
+        );
         assert_eq!(applied(&db, "_migrate_core").await, ids);
         assert_eq!(
             applied_lines, 10,
@@ -114,7 +119,12 @@ async fn left_dirty(db: &TestDb, env: &crate::harness::env::TestEnv) {
     // The server ends the orphaned session once it notices (MySQL's sleep
     // looks at its client every few seconds; a DDL statement would first
     // finish).
+    let caught = Instant::now();
     wait_for_no_sessions(db).await;
+    eprintln!(
+        "MariaDB ended the runner's session {:?} after it was cut off",
+        caught.elapsed()
+    );
     assert!(db.has_table("k1_first").await);
     assert!(!db.has_table("k1_after").await && !db.has_table("k2").await);
     assert_eq!(db.version_rows().await, ["k1:1"]);
