@@ -270,6 +270,21 @@ fn server_errors() {
         }
     ));
     assert!(matches!(err("postgres:db"), UrlError::MissingHost { .. }));
+    // A Unix socket stands for the host, in the Python drivers' spelling too.
+    let socket = parse("mysql+pymysql://app:pw@/shop?unix_socket=/run/mysqld/mysqld.sock");
+    assert_eq!(
+        socket.target(),
+        &ConnectionTarget::Server {
+            kind: Dialect::Mysql,
+            host: "/run/mysqld/mysqld.sock".into(),
+            port: 3306,
+            database: "shop".into(),
+        }
+    );
+    assert!(matches!(
+        err("postgres://u@/db?unix_socket=/s"),
+        UrlError::MissingHost { .. }
+    ));
     // A MySQL server has no database named after the user to fall back on.
     assert_eq!(err("mysql://u:pw@db:3306"), UrlError::MysqlNoDatabase);
     assert_eq!(

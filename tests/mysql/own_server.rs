@@ -202,3 +202,41 @@ fn bodies_are_read_with_the_servers_sql_mode() {
     let rows = server.admin("SELECT v FROM app.`semi;colon` ORDER BY v");
     assert_eq!(rows, "C:\\\\\nit's; fine\n", "{out}");
 }
+
+/// SQLAlchemy reaches a socket with `user:pass@/db?unix_socket=PATH` (as
+/// on Cloud SQL): no host, the socket in the query.
+#[test]
+fn a_unix_socket_url_as_sqlalchemy_writes_it() {
+    let Some(server) = OwnMariadb::start(&[], &[]) else {
+        return;
+    };
+    let password = url::Url::parse(&server.admin_url)
+        .unwrap()
+        .password()
+        .unwrap()
+        .to_owned();
+    server.admin(&format!(
+        "CREATE DATABASE app; CREATE USER 'own'@'localhost' IDENTIFIED BY '{password}'; \
+         GRANT ALL PRIVILEGES ON app.* TO 'own'@'localhost'"
+    ));
+    let socket = server.root().join("server").join("mysqld.sock");
+    let url = format!(
+        "mysql+pymysql://own:{password}@/app?unix_socket={}",
+        socket.display()
+    );
+    let env = project(&url);
+    // Who the session is: `own@localhost` through the socket (TCP would be
+    // `own@127.0.0.1`).
+    env.put(
+        "migrations_core/u1.sql",
+        rev_file("u1", "", "CREATE TABLE who AS SELECT USER() AS u;", None).as_bytes(),
+    );
+    env.run(&["up", "core"]).success();
+    assert_eq!(server.admin("SELECT u FROM app.who"), "own@localhost\n");
+    env.run(&["status", "core"])
+        .success()
+        .stdout_has("up to date")
+        .stdout_lacks(&password);
+    let rows = server.admin("SELECT revision FROM app._migrate_core");
+    assert_eq!(rows, "u1\n");
+}

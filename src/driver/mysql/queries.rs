@@ -27,8 +27,7 @@ pub(crate) const SETUP: &str = "SET SESSION sql_mode = IF(FIND_IN_SET('IGNORE_SP
      @@SESSION.sql_mode, \
      TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',IGNORE_SPACE,', ','))), \
      NAMES utf8mb4;\n\
-     SELECT CAST(VERSION() AS CHAR), CAST(DATABASE() AS CHAR), CAST(@@SESSION.sql_mode AS CHAR), \
-     CAST(CONNECTION_ID() AS CHAR)";
+     SELECT CAST(VERSION() AS CHAR), CAST(DATABASE() AS CHAR), CAST(@@SESSION.sql_mode AS CHAR)";
 
 /// The server's write settings, as text: `read_only` (which
 /// `super_read_only` turns on too) and `innodb_read_only` (an Aurora
