@@ -865,6 +865,10 @@ def report(results, meta, args):
         L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         L.extend(rows)
         L.append("")
+    if any(k.startswith("mysql-") for k in results):
+        import bench_mysql
+
+        bench_mysql.report(sys.modules[__name__], results, meta, L)
     L.append("Timings of the parts of this run: " + ", ".join(f"{k} {v:.0f} s" for k, v in meta["parts"].items()) + ".")
     return "\n".join(L) + "\n"
 
@@ -877,7 +881,7 @@ def main():
     p.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", "5")), help="runs per tool for fast cases")
     p.add_argument("--reps-slow", type=int, default=int(os.environ.get("BENCH_REPS_SLOW", "3")), help="runs per tool for apply and the 10,000-revision cases")
     p.add_argument("--reps-apply-10k", type=int, default=int(os.environ.get("BENCH_REPS_APPLY_10K", "1")), help="runs per tool for apply at 10,000 revisions")
-    p.add_argument("--cases", default=os.environ.get("BENCH_CASES", "noop,apply,graph,wide,scaling,far"), help="comma-separated subset of noop,apply,graph,wide,scaling,import,far (import is not in the default)")
+    p.add_argument("--cases", default=os.environ.get("BENCH_CASES", "noop,apply,graph,wide,scaling,far"), help="comma-separated subset of noop,apply,graph,wide,scaling,import,far,mysql (import and mysql are not in the default)")
     p.add_argument("--command", default="bench/run", help="command line shown in the report")
     args = p.parse_args()
     cases = set(args.cases.split(","))
@@ -942,6 +946,10 @@ def main():
             finally:
                 proc.terminate()
                 proc.wait()
+    if "mysql" in cases:
+        import bench_mysql
+
+        bench_mysql.run(sys.modules[__name__], T, R, S, part, meta)
     if "scaling" in cases:
         part("noop-100", lambda: case_noop(T, 100, R))
         part("apply-100", lambda: case_apply(T, 100, S))

@@ -24,6 +24,19 @@ impl Dialect {
         }
     }
 
+    /// False when the engine commits each DDL statement by itself (MySQL):
+    /// a transaction cannot hold a revision there, so every revision runs
+    /// statement by statement, recorded dirty until its last one is done.
+    pub fn transactional_ddl(self) -> bool {
+        !matches!(self, Self::Mysql)
+    }
+
+    /// Whether a revision (`transaction` line on or off) runs inside one
+    /// transaction on this engine: never on MySQL, whatever the file says.
+    pub fn wraps_in_transaction(self, transactional: bool) -> bool {
+        transactional && self.transactional_ddl()
+    }
+
     /// Why a value cannot be stored in this engine's text columns, if it
     /// cannot: PostgreSQL's `text` holds no NUL character, and binding one
     /// fails (SQLite stores it as written).
@@ -52,5 +65,11 @@ mod tests {
         assert!(Dialect::Postgres.refuses_text("a\0b").is_some());
         assert!(Dialect::Sqlite.refuses_text("a\0b").is_none());
         assert!(Dialect::Postgres.refuses_text("it's \\ ü").is_none());
+    }
+
+    #[test]
+    fn only_mysql_commits_ddl_by_itself() {
+        assert!(Dialect::Postgres.transactional_ddl() && Dialect::Sqlite.transactional_ddl());
+        assert!(!Dialect::Mysql.transactional_ddl());
     }
 }

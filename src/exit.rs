@@ -164,7 +164,7 @@ fn category_of(cause: &(dyn std::error::Error + 'static)) -> Option<Category> {
             DriverError::Unreachable { .. }
             | DriverError::LockTimeout { .. }
             | DriverError::NotWritable { .. } => Category::Unavailable,
-            DriverError::Pooled { .. } => Category::BadInput,
+            DriverError::Pooled { .. } | DriverError::BadBody { .. } => Category::BadInput,
             DriverError::Rejected { .. } => Category::Unavailable,
             _ => Category::Failed,
         });

@@ -3,7 +3,8 @@
 //! The engine registers each revision while it runs. On a signal the whole
 //! run is dropped: connections close, so the server rolls back the open
 //! transaction and ends the session, which frees the advisory lock; a
-//! `transaction off` revision keeps its dirty row (docs/reference.md, "The version table"). What was in
+//! revision that runs outside a transaction (`transaction off`, and every
+//! MySQL revision) keeps its dirty row (docs/reference.md, "The version table"). What was in
 //! flight is then reported, so the user knows which revision to look at.
 
 use std::collections::BTreeMap;
@@ -82,14 +83,23 @@ pub(crate) fn message(signal: &str) -> String {
                 format!("database `{db}`: revision `{}` was interrupted during {}; its transaction is rolled back", f.revision, f.verb)
             } else {
                 format!(
-                    "database `{db}`: revision `{}` (transaction off) was interrupted during {}; it is recorded dirty: \
-                     check what ran, then `migrate repair {db} {} --applied` or `--forget`",
+                    "database `{db}`: revision `{}` was interrupted during {}; it ran outside a transaction \
+                     and is recorded dirty: check what ran, then `migrate repair {db} {} --applied` or `--forget`",
                     f.revision, f.verb, f.revision
                 )
             }
         })
         .collect();
     format!("interrupted by {signal}:\n  {}", lines.join("\n  "))
+}
+
+/// What to do next after an interrupted run: run again, unless a revision
+/// was left dirty (the message names its repair command).
+pub(crate) fn next_step() -> Option<&'static str> {
+    in_flight()
+        .iter()
+        .all(|(_, f)| f.transactional)
+        .then_some("run the same command again to finish")
 }
 
 #[cfg(test)]
@@ -110,6 +120,7 @@ mod tests {
         assert!(
             msg.contains("`abc`") && msg.contains("dirty") && msg.contains("repair zz_test_db abc")
         );
+        assert_eq!(next_step(), None, "a dirty revision is repaired, not rerun");
         end("zz_test_db");
         assert!(!in_flight().iter().any(|(db, _)| db == "zz_test_db"));
     }

@@ -73,9 +73,14 @@ where
     let outcome = runtime.block_on(async {
         tokio::select! {
             result = commands::dispatch(cli, &ctx) => result,
-            signal = interrupt::signal() => Err(Fail::failed(interrupt::message(signal))
-                .hint("run the same command again to finish")
-                .into()),
+            signal = interrupt::signal() => {
+                let fail = Fail::failed(interrupt::message(signal));
+                Err(match interrupt::next_step() {
+                    Some(hint) => fail.hint(hint),
+                    None => fail,
+                }
+                .into())
+            }
         }
     });
     // Do not wait for connection tasks that the interrupted run left behind.

@@ -104,6 +104,11 @@ pub enum UrlError {
         example: &'static str,
     },
     #[error(
+        "MySQL URL names no database: write it as `mysql://user@host:3306/app`; the version \
+         table and the lock belong to that database"
+    )]
+    MysqlNoDatabase,
+    #[error(
         "unknown `ssl` value in the URL: use `require`, `verify-ca`, `verify-full`, `prefer`, \
          `allow` or `disable` (or `sslmode=...`)"
     )]

@@ -20,6 +20,7 @@ mod cli;
 mod docs;
 mod driver;
 mod hostile;
+mod mysql;
 mod online;
 mod reliability;
 mod topology;

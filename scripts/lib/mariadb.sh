@@ -52,6 +52,10 @@ mariadb_start() {
     server_opts+=(--datadir="$dir/data" --socket="$dir/mysqld.sock" --tmpdir="$dir" --bind-address=127.0.0.1
         --skip-name-resolve --character-set-server=utf8mb4 --max-connections=300
         --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --sync-binlog=0)
+    # A test's own server may add options (its TLS certificate): words of
+    # MARIADB_EXTRA_OPTS, which hold no spaces.
+    # shellcheck disable=SC2206
+    server_opts+=(${MARIADB_EXTRA_OPTS:-})
     local attempt port
     for attempt in 1 2 3; do
         port="$(svc_free_port)"

@@ -7,6 +7,7 @@ use futures_util::future::join_all;
 
 use crate::cli::{DownArgs, UpArgs};
 use crate::context::{Context, Project};
+use crate::dialect::Dialect;
 use crate::driver::AnyDriver;
 use crate::engine::{self, Failure, Job, Outcome, Report};
 use crate::exit::{self, Category, Internal};
@@ -187,9 +188,9 @@ fn report(
             }
         }
     }
-    let graphs: BTreeMap<&str, &crate::graph::Graph> = prepared
+    let graphs: BTreeMap<&str, (&crate::graph::Graph, Dialect)> = prepared
         .iter()
-        .map(|p| (p.name.as_str(), &p.graph))
+        .map(|p| (p.name.as_str(), (&p.graph, p.url.url.kind())))
         .collect();
     if dry_run {
         ctx.printer.json(&run_report::plan_json(results, &graphs));

@@ -10,13 +10,17 @@
 //! reported as applied by that runner (PostgreSQL sends all the steps in one
 //! exchange; see `postgres/session.rs`). A `transaction off` revision is
 //! claimed by a dirty row, run statement by statement, then marked clean,
-//! so a failure part-way stays visible.
+//! so a failure part-way stays visible. On a database whose DDL commits by
+//! itself (MySQL) every revision takes that second path, and its body is
+//! cut into statements before anything is written, so that a body its
+//! client could not read is refused with nothing recorded.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use super::error::{ApplyError, DriverError, ServerError, truncate_chars};
 use super::split::{Statement, split};
+use super::split_mysql::SplitError;
 use super::{Applied, ApplyOptions, Dialect, NewRow, StepError};
 use crate::revision::{Revision, Sql};
 
@@ -87,6 +91,12 @@ pub(crate) trait Session: Send {
     fn delete_row(&mut self, id: &str) -> impl Future<Output = Result<u64, ServerError>> + Send;
 
     fn set_dirty(&mut self, id: &str) -> impl Future<Output = Result<(), ServerError>> + Send;
+
+    /// The statements of a body run statement by statement, cut as this
+    /// database's own client would cut them.
+    fn statements_of(&self, body: &str) -> Result<Vec<Statement>, SplitError> {
+        Ok(split(self.dialect(), body))
+    }
 }
 
 fn line(number: u32) -> usize {
@@ -112,9 +122,10 @@ pub(crate) async fn apply<S: Session>(
         text: &sql.up,
         first_line: line(rev.up_line),
     };
-    if rev.transactional {
+    if s.dialect().wraps_in_transaction(rev.transactional) {
         return in_transaction(s, &body, opts, Bookkeeping::Insert(row)).await;
     }
+    let stmts = cut(s, rev, &body)?;
     let claimed = s
         .insert_dirty(row)
         .await
@@ -122,7 +133,7 @@ pub(crate) async fn apply<S: Session>(
     if !claimed {
         return Ok(Applied::ByAnother);
     }
-    let elapsed = statements(s, &body, opts).await?;
+    let elapsed = statements(s, &body, &stmts, opts).await?;
     s.finish_row(body.revision, millis(elapsed))
         .await
         .map_err(|e| bookkeeping_error(&body, &e, true))?;
@@ -150,10 +161,15 @@ pub(crate) async fn revert<S: Session>(
         text: down,
         first_line: rev.down_line.map_or(1, line),
     };
-    if rev.transactional {
+    if s.dialect().wraps_in_transaction(rev.transactional) {
         return in_transaction(s, &body, opts, Bookkeeping::Delete(body.revision)).await;
     }
-    let outcome = statements(s, &body, opts).await;
+    let stmts = cut(s, rev, &body)?;
+    // Dirty while it runs: a crash part-way must stop later runs too.
+    s.set_dirty(body.revision)
+        .await
+        .map_err(|e| bookkeeping_error(&body, &e, false))?;
+    let outcome = statements(s, &body, &stmts, opts).await;
     let outcome = match outcome {
         Ok(elapsed) => s
             .delete_row(body.revision)
@@ -196,10 +212,22 @@ async fn in_transaction<S: Session>(
     Err(StepError::Apply(failed))
 }
 
+/// The statements of `body`, or bad input naming the file and line.
+fn cut<S: Session>(s: &S, rev: &Revision, body: &Body<'_>) -> Result<Vec<Statement>, StepError> {
+    s.statements_of(body.text).map_err(|e| {
+        StepError::Driver(DriverError::BadBody {
+            file: rev.path.display().to_string(),
+            line: body.first_line + e.line,
+            message: e.to_string(),
+        })
+    })
+}
+
 /// Runs each statement on its own, with session-level limits around them.
 async fn statements<S: Session>(
     s: &mut S,
     body: &Body<'_>,
+    stmts: &[Statement],
     opts: &ApplyOptions,
 ) -> Result<Duration, ApplyError> {
     let limits = s.session_limits(opts);
@@ -210,7 +238,7 @@ async fn statements<S: Session>(
             .map_err(|e| bookkeeping_error(body, &e, true))?;
     }
     let mut outcome = Ok(());
-    for (index, stmt) in split(s.dialect(), body.text).iter().enumerate() {
+    for (index, stmt) in stmts.iter().enumerate() {
         if let Err(e) = s.exec(&stmt.text).await {
             outcome = Err(statement_error(body, index, stmt, &e));
             break;

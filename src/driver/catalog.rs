@@ -25,6 +25,10 @@ pub(crate) async fn read_catalog(d: &AnyDriver, url: &DbUrl) -> Result<Catalog, 
     match d {
         AnyDriver::Postgres(pg) => pg.read_catalog().await,
         AnyDriver::Sqlite(_) => read_sqlite(url, d.version_table()).await,
+        // `verify --schema` refuses MySQL before it reads anything.
+        AnyDriver::Mysql(_) => Err(DriverError::Rejected {
+            message: "the drift report does not read MySQL schemas".into(),
+        }),
     }
 }
 

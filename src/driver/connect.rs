@@ -6,8 +6,8 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use super::{
-    Applied, ApplyOptions, Backoff, Dialect, Driver, DriverError, NewRow, Postgres, Read, Sqlite,
-    StepError, VersionTable, connect_postgres, connect_sqlite,
+    Applied, ApplyOptions, Backoff, Dialect, Driver, DriverError, Mysql, NewRow, Postgres, Read,
+    Sqlite, StepError, VersionTable, connect_mysql, connect_postgres, connect_sqlite,
 };
 use crate::revision::{Revision, Sql};
 use crate::url::DbUrl;
@@ -59,19 +59,19 @@ fn gave_up(err: DriverError, tried: Duration, wait: Duration) -> DriverError {
     }
 }
 
-/// Either driver, for callers that pick one at run time.
+/// Any driver, for callers that pick one at run time.
 #[derive(Debug)]
 pub enum AnyDriver {
     Postgres(Postgres),
     Sqlite(Sqlite),
+    Mysql(Mysql),
 }
 
 /// Opens the driver for `url`'s database: the one place a URL's dialect
 /// picks a driver. `create` is passed to [`connect_sqlite`].
 ///
 /// # Errors
-/// As [`connect_postgres`] and [`connect_sqlite`]; [`DriverError::Rejected`]
-/// for a dialect with no driver yet.
+/// As [`connect_postgres`], [`connect_sqlite`] and [`connect_mysql`].
 pub async fn connect(
     url: &DbUrl,
     table: VersionTable,
@@ -86,11 +86,7 @@ pub async fn connect(
         Dialect::Sqlite => connect_sqlite(at, table, wait, create)
             .await
             .map(AnyDriver::Sqlite),
-        Dialect::Mysql => Err(DriverError::Rejected {
-            message: "MySQL and MariaDB are not supported by this version of migrate yet; \
-                      use a PostgreSQL or SQLite database"
-                .to_owned(),
-        }),
+        Dialect::Mysql => connect_mysql(at, table, wait).await.map(AnyDriver::Mysql),
     }
 }
 
@@ -100,6 +96,7 @@ macro_rules! each {
         match $self {
             AnyDriver::Postgres($d) => $call,
             AnyDriver::Sqlite($d) => $call,
+            AnyDriver::Mysql($d) => $call,
         }
     };
 }
@@ -236,14 +233,5 @@ mod tests {
         })
         .await;
         assert_eq!(r.unwrap(), 3);
-    }
-
-    #[tokio::test]
-    async fn a_dialect_without_a_driver_is_rejected_in_one_place() {
-        let url = DbUrl::parse("mysql+pymysql://app:pw@db/app", std::path::Path::new("/")).unwrap();
-        let r = connect(&url, VersionTable::new(None, "t"), Duration::ZERO, false).await;
-        assert!(
-            matches!(r, Err(DriverError::Rejected { message }) if message.contains("MySQL and MariaDB"))
-        );
     }
 }

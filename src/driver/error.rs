@@ -45,10 +45,23 @@ pub enum DriverError {
     /// The server accepts no writes (checked before any lock).
     #[error(
         "{host} is {}: nothing can be written there{}",
-        if *standby { "a standby (in recovery)" } else { "read-only (default_transaction_read_only is on)" },
+        if *standby {
+            "a standby (in recovery)"
+        } else {
+            "read-only (`default_transaction_read_only` is on; on MySQL, `read_only` or `innodb_read_only`)"
+        },
         if *standby { "; it may become writable after a failover" } else { "" }
     )]
     NotWritable { host: String, standby: bool },
+    /// A revision body this database's client could not cut into
+    /// statements (an unclosed quote, a bad `DELIMITER` line): bad input,
+    /// found before anything of it ran or was recorded.
+    #[error("`{file}` line {line}: {message}")]
+    BadBody {
+        file: String,
+        line: usize,
+        message: String,
+    },
 }
 
 impl DriverError {

@@ -2,7 +2,7 @@
 //!
 //! This file is pure: the shared types, the [`LockKey`] derivation and the
 //! [`Driver`] trait the engine is generic over. The submodules do the I/O:
-//! [`postgres`] (tokio-postgres) and [`sqlite`] (sqlx) talk to a database
+//! [`postgres`] (tokio-postgres), [`mysql`] and [`sqlite`] (sqlx) talk to a database
 //! over one dedicated connection each (never a pool, since a session lock
 //! lives on its connection), `apply` is how every driver runs a revision,
 //! [`connect`] opens them with retries, [`render`] writes the SQL `migrate
@@ -12,6 +12,7 @@ mod apply;
 pub(crate) mod catalog;
 pub mod connect;
 pub mod error;
+pub mod mysql;
 pub mod postgres;
 pub mod render;
 mod shape;
@@ -30,6 +31,7 @@ use crate::state::AppliedRow;
 
 pub use connect::{AnyDriver, connect};
 pub use error::{ApplyError, DriverError};
+pub use mysql::{Mysql, connect_mysql};
 pub use postgres::{Postgres, connect_postgres};
 pub use render::{quote_ident, render_apply_sql, render_create_table_sql, render_revert_sql};
 pub use sqlite::{Sqlite, connect_sqlite};

@@ -85,7 +85,11 @@ pub(crate) fn create_schema_sql(schema: &str) -> String {
 
 /// The version table's `CREATE TABLE IF NOT EXISTS` alone.
 pub(crate) fn create_table_sql(dialect: Dialect, table: &VersionTable) -> String {
-    let name = table_name(dialect, table);
+    create_table_sql_named(dialect, &table_name(dialect, table))
+}
+
+/// The same, for a table named `name` (quoted and qualified as needed).
+pub(crate) fn create_table_sql_named(dialect: Dialect, name: &str) -> String {
     if dialect == Dialect::Mysql {
         // MySQL keys no `text` column and gives `text` no literal default.
         return format!(
@@ -138,7 +142,8 @@ pub fn render_apply_sql(
     sql: &Sql,
     row: &NewRow,
 ) -> String {
-    script(rev, "up", &sql.up, &insert_row_sql(dialect, table, row, 0))
+    let record = insert_row_sql(dialect, table, row, 0);
+    script(dialect, rev, "up", &sql.up, &record)
 }
 
 /// The statement that records an applied revision, as text: for scripts,
@@ -186,23 +191,49 @@ pub fn render_revert_sql(
 ) -> Option<String> {
     let down = sql.down.as_deref()?;
     let delete = delete_row_sql(dialect, table, rev.id.as_str());
-    Some(script(rev, "down", down, &delete))
+    Some(script(dialect, rev, "down", down, &delete))
 }
 
-fn script(rev: &Revision, section: &str, body: &str, bookkeeping: &str) -> String {
+fn script(
+    dialect: Dialect,
+    rev: &Revision,
+    section: &str,
+    body: &str,
+    bookkeeping: &str,
+) -> String {
     let message = rev.message.replace(['\r', '\n'], " ");
     let mut out = format!("-- revision {} ({section}): {message}\n", rev.id);
-    if rev.transactional {
+    let transaction = rev.transactional && dialect.transactional_ddl();
+    if transaction {
         out.push_str("BEGIN;\n");
+    } else if rev.transactional {
+        out.push_str(
+            "-- MySQL commits each statement by itself: this revision runs statement by statement\n",
+        );
     } else {
         out.push_str("-- transaction off: each statement runs on its own, outside a transaction\n");
     }
     out.push_str(&terminated(body));
+    if dialect == Dialect::Mysql && sets_a_delimiter(body) {
+        // A body that changed the `mysql` client's delimiter may not have
+        // set it back; what follows ends with `;`.
+        out.push_str("DELIMITER ;\n");
+    }
     out.push_str(bookkeeping);
-    if rev.transactional {
+    if transaction {
         out.push_str("COMMIT;\n");
     }
     out
+}
+
+/// True when a line of `body` is a `DELIMITER` command of the `mysql` client.
+fn sets_a_delimiter(body: &str) -> bool {
+    body.lines().any(|line| {
+        let line = line.trim_start();
+        line.len() > 9
+            && line.as_bytes()[..9].eq_ignore_ascii_case(b"DELIMITER")
+            && line.as_bytes()[9].is_ascii_whitespace()
+    })
 }
 
 /// `body` ending in `;` and a newline, so that what follows it is a new
@@ -312,6 +343,26 @@ mod tests {
         assert!(sql.contains("-- transaction off"));
         assert!(!sql.contains("BEGIN") && !sql.contains("COMMIT"));
         assert!(sql.contains("SELECT 1;\nINSERT INTO \"v\""));
+    }
+
+    #[test]
+    fn a_mysql_script_has_no_transaction_and_resets_the_delimiter() {
+        let t = VersionTable::new(None, "v");
+        let body = "DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; END//\n";
+        let (r, s) = rev(true, body, None);
+        let sql = render_apply_sql(Dialect::Mysql, &t, &r, &s, &row());
+        assert!(
+            sql.contains("-- MySQL commits each statement by itself"),
+            "{sql}"
+        );
+        assert!(!sql.contains("BEGIN;") && !sql.contains("COMMIT;"), "{sql}");
+        assert!(
+            sql.contains("END//\n;\nDELIMITER ;\nINSERT INTO `v`"),
+            "{sql}"
+        );
+        let (r, s) = rev(true, "SELECT 1;", None);
+        let sql = render_apply_sql(Dialect::Mysql, &t, &r, &s, &row());
+        assert!(!sql.contains("DELIMITER"), "{sql}");
     }
 
     #[test]

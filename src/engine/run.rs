@@ -39,7 +39,7 @@ pub(super) async fn run_plan<D: Driver>(
         };
         let flight = interrupt::InFlight {
             revision: id.to_string(),
-            transactional: rev.transactional,
+            transactional: d.dialect().wraps_in_transaction(rev.transactional),
             verb,
         };
         interrupt::begin(job.db, flight);

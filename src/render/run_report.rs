@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::dialect::Dialect;
 use crate::engine::Outcome;
 use crate::graph::Graph;
 use crate::render::table;
@@ -44,7 +45,7 @@ pub(crate) struct AppliedStep {
 
 pub(crate) fn plan_json(
     results: &BTreeMap<String, Outcome>,
-    dbs: &BTreeMap<&str, &Graph>,
+    dbs: &BTreeMap<&str, (&Graph, Dialect)>,
 ) -> BTreeMap<String, PlanDoc> {
     results
         .iter()
@@ -68,21 +69,24 @@ pub(crate) fn plan_json(
         .collect()
 }
 
-fn steps(ids: &[crate::revision::RevisionId], graph: Option<&&Graph>) -> Vec<PlanStep> {
+fn steps(ids: &[crate::revision::RevisionId], db: Option<&(&Graph, Dialect)>) -> Vec<PlanStep> {
+    let Some(&(graph, dialect)) = db else {
+        return Vec::new();
+    };
     ids.iter()
-        .filter_map(|id| graph.and_then(|g| g.get(id.as_str())))
+        .filter_map(|id| graph.get(id.as_str()))
         .map(|r| PlanStep {
             revision: r.id.to_string(),
             message: r.message.clone(),
             file: r.path.display().to_string(),
-            transaction: r.transactional,
+            transaction: dialect.wraps_in_transaction(r.transactional),
         })
         .collect()
 }
 
 pub(crate) fn plan_text(
     results: &BTreeMap<String, Outcome>,
-    dbs: &BTreeMap<&str, &Graph>,
+    dbs: &BTreeMap<&str, (&Graph, Dialect)>,
 ) -> String {
     let mut s = String::new();
     for (name, outcome) in results {

@@ -44,6 +44,18 @@ pub(super) fn parse(
         Some((rewritten, password)) => (rewritten, Some(password)),
         None => (rest.to_owned(), None),
     };
+    // `user:pass@/db?unix_socket=...`: how SQLAlchemy URLs reach a MySQL
+    // socket (Cloud SQL's `/cloudsql/...`); a URL parser wants a host there.
+    let rest = match rest.split_once("@/") {
+        Some((before, after))
+            if kind == Dialect::Mysql
+                && authority(&rest).is_some_and(|a| a.ends_with('@'))
+                && before.starts_with("//") =>
+        {
+            format!("{before}@localhost/{after}")
+        }
+        _ => rest,
+    };
     let rest = rest.as_str();
     let mut url =
         Url::parse(&format!("{scheme}:{rest}")).map_err(|e| map_url_error(kind, e, rest))?;
@@ -52,7 +64,11 @@ pub(super) fn parse(
     let shown = redacted(&url, written_scheme);
     let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
     let host = url.host_str().unwrap_or_default().to_owned();
-    let socket = pairs.iter().find(|(k, _)| k == "host").map(|(_, v)| v);
+    // A Unix socket instead of a host: `?host=/folder` (libpq, sqlx), and
+    // for MySQL the Python drivers' `?unix_socket=/path` and sqlx's `?socket=`.
+    let is_socket =
+        |k: &str| k == "host" || (kind == Dialect::Mysql && matches!(k, "unix_socket" | "socket"));
+    let socket = pairs.iter().find(|(k, _)| is_socket(k)).map(|(_, v)| v);
     if url.cannot_be_a_base() || (host.is_empty() && socket.is_none()) {
         return Err(missing_host(kind));
     }
@@ -63,6 +79,9 @@ pub(super) fn parse(
     }
     if kind == Dialect::Postgres {
         rewrite_pg_query(&mut url, &pairs, driver.is_some())?;
+    }
+    if kind == Dialect::Mysql && url.path().trim_start_matches('/').is_empty() {
+        return Err(UrlError::MysqlNoDatabase);
     }
 
     let written_password = written_password(rest);
@@ -244,7 +263,13 @@ fn redacted(url: &Url, scheme: &str) -> String {
 }
 
 fn target(kind: Dialect, url: &Url, host: &str, pairs: &[(String, String)]) -> ConnectionTarget {
-    let host = if host.is_empty() {
+    let mysql_socket = ["unix_socket", "socket"]
+        .iter()
+        .find_map(|k| param(pairs, k))
+        .filter(|_| kind == Dialect::Mysql);
+    let host = if let Some(socket) = mysql_socket {
+        socket.to_owned()
+    } else if host.is_empty() {
         param(pairs, "host").unwrap_or_default().to_owned()
     } else {
         percent_decode(host)

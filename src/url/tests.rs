@@ -60,6 +60,21 @@ fn server_schemes_are_normalised_and_driver_suffix_dropped() {
         ),
         ("mariadb://u@db/app", Dialect::Mysql, "mysql://u@db/app"),
         (
+            "mysql+aiomysql://u:pw@db/app",
+            Dialect::Mysql,
+            "mysql://u:pw@db/app",
+        ),
+        (
+            "mysql+mysqldb://u:pw@db/app?ssl_mode=REQUIRED",
+            Dialect::Mysql,
+            "mysql://u:pw@db/app?ssl_mode=REQUIRED",
+        ),
+        (
+            "mariadb+mariadbconnector://u:pw@db:3307/app?ssl=true",
+            Dialect::Mysql,
+            "mysql://u:pw@db:3307/app?ssl=true",
+        ),
+        (
             "  postgres://u@db/app \n",
             Dialect::Postgres,
             "postgres://u@db/app",
@@ -255,6 +270,27 @@ fn server_errors() {
         }
     ));
     assert!(matches!(err("postgres:db"), UrlError::MissingHost { .. }));
+    // A Unix socket stands for the host, in the Python drivers' spelling too.
+    let socket = parse("mysql+pymysql://app:pw@/shop?unix_socket=/run/mysqld/mysqld.sock");
+    assert_eq!(
+        socket.target(),
+        &ConnectionTarget::Server {
+            kind: Dialect::Mysql,
+            host: "/run/mysqld/mysqld.sock".into(),
+            port: 3306,
+            database: "shop".into(),
+        }
+    );
+    assert!(matches!(
+        err("postgres://u@/db?unix_socket=/s"),
+        UrlError::MissingHost { .. }
+    ));
+    // A MySQL server has no database named after the user to fall back on.
+    assert_eq!(err("mysql://u:pw@db:3306"), UrlError::MysqlNoDatabase);
+    assert_eq!(
+        err("mysql+pymysql://u@db/?charset=utf8mb4"),
+        UrlError::MysqlNoDatabase
+    );
     assert_eq!(err("just some text"), UrlError::NotAUrl);
     assert_eq!(err(""), UrlError::NotAUrl);
     assert!(

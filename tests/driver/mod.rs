@@ -10,6 +10,7 @@ use crate::harness::{rev, row};
 mod apply;
 mod connect;
 mod lock;
+mod mysql;
 mod split_mysql;
 mod stamp;
 mod table;

@@ -10,7 +10,16 @@ driver_test!(created_with_the_spec_columns, |db| {
     d.ensure_version_table().await.unwrap();
     d.ensure_version_table().await.unwrap(); // a second time is a no-op
     let columns = match db.dialect {
-        Dialect::Mysql => panic!("not run on MySQL"),
+        // MySQL 8 shows `bigint`, MariaDB `bigint(20)`.
+        Dialect::Mysql => {
+            db.strings(
+                "SELECT REPLACE(CONCAT(column_name, ' ', column_type, ' ', is_nullable), \
+                 'bigint(20)', 'bigint') FROM information_schema.columns \
+                 WHERE table_schema = DATABASE() AND table_name = '_migrate_core' \
+                 ORDER BY ordinal_position",
+            )
+            .await
+        }
         Dialect::Postgres => {
             db.strings(
                 "SELECT column_name || ' ' || data_type || ' ' || is_nullable \
@@ -29,7 +38,17 @@ driver_test!(created_with_the_spec_columns, |db| {
         }
     };
     let expected: &[&str] = match db.dialect {
-        Dialect::Mysql => panic!("not run on MySQL"),
+        Dialect::Mysql => &[
+            "revision varchar(255) NO",
+            "parents text NO",
+            "message text NO",
+            "checksum text NO",
+            "applied_at datetime(6) NO",
+            "duration_ms bigint NO",
+            "applied_by text NO",
+            "method text NO",
+            "dirty tinyint(1) NO",
+        ],
         Dialect::Postgres => &[
             "revision text NO",
             "parents text NO",
@@ -64,6 +83,16 @@ driver_test!(created_with_the_spec_columns, |db| {
             .await;
         assert_eq!(pk, ["revision"]);
     }
+    if db.dialect == Dialect::Mysql {
+        let pk = db
+            .strings(
+                "SELECT column_name FROM information_schema.key_column_usage \
+                 WHERE table_schema = DATABASE() AND table_name = '_migrate_core' \
+                 AND constraint_name = 'PRIMARY'",
+            )
+            .await;
+        assert_eq!(pk, ["revision"]);
+    }
     assert_eq!(d.read().await.unwrap().rows, Some(vec![]));
     d.close().await.unwrap();
 });
@@ -76,11 +105,17 @@ driver_test!(reading_never_creates_the_table, |db| {
 });
 
 driver_test!(a_foreign_table_is_refused_naming_the_column, |db| {
-    // Someone else's table of the same name, without `checksum`.
-    db.exec(
-        "CREATE TABLE _migrate_core (revision text primary key, parents text, message text, \
-         applied_at timestamp, duration_ms bigint, applied_by text, method text, dirty boolean)",
-    )
+    // Someone else's table of the same name, without `checksum` (MySQL
+    // keys no `text` column).
+    let key = if db.dialect == Dialect::Mysql {
+        "varchar(64)"
+    } else {
+        "text"
+    };
+    db.exec(&format!(
+        "CREATE TABLE _migrate_core (revision {key} primary key, parents text, message text, \
+         applied_at timestamp, duration_ms bigint, applied_by text, method text, dirty boolean)"
+    ))
     .await;
     let mut d = db.connect().await;
     // Refused before anything is written, and when read.

@@ -13,8 +13,14 @@ driver_test!(runs_concurrent_index_builds_among_other_statements, |db| {
     } else {
         ""
     };
+    // MySQL indexes no `text` column without a length.
+    let text = if db.dialect == Dialect::Mysql {
+        "varchar(100)"
+    } else {
+        "text"
+    };
     let body = format!(
-        "CREATE TABLE people (id int, email text, name text);\n\
+        "CREATE TABLE people (id int, email {text}, name {text});\n\
          INSERT INTO people VALUES (1, 'a@b', 'semi;colon');\n\
          CREATE INDEX {concurrently}people_email ON people (email);\n\
          CREATE INDEX {concurrently}people_name ON people (name) -- last, no `;`"
@@ -24,7 +30,13 @@ driver_test!(runs_concurrent_index_builds_among_other_statements, |db| {
         .await
         .unwrap();
     let mut indexes = match db.dialect {
-        Dialect::Mysql => panic!("not run on MySQL"),
+        Dialect::Mysql => {
+            db.strings(
+                "SELECT DISTINCT index_name FROM information_schema.statistics \
+                 WHERE table_schema = DATABASE() AND table_name = 'people'",
+            )
+            .await
+        }
         Dialect::Postgres => {
             db.strings("SELECT indexname::text FROM pg_indexes WHERE tablename = 'people'")
                 .await
@@ -137,15 +149,19 @@ driver_test!(session_limits_are_reset_afterwards, |db| {
         lock_timeout: None,
         statement_timeout: Some(std::time::Duration::from_millis(200)),
     };
-    let slow = rev_no_tx("p4", "SELECT 1;\nSELECT pg_sleep(3);", None);
+    let (sleep, says) = match db.dialect {
+        Dialect::Mysql => ("SLEEP", "max_statement_time"),
+        _ => ("pg_sleep", "statement timeout"),
+    };
+    let slow = rev_no_tx("p4", &format!("SELECT 1;\nSELECT {sleep}(3);"), None);
     let err = d
         .apply(&slow, &slow.sql, &row(&slow), &limits)
         .await
         .failed();
-    assert!(err.message.contains("statement timeout"), "{}", err.message);
+    assert!(err.message.contains(says), "{}", err.message);
     assert_eq!(err.statement_index, Some(1));
     // Reset: a later revision without limits may run longer.
-    let ok = rev_no_tx("q5", "SELECT pg_sleep(0.4);", None);
+    let ok = rev_no_tx("q5", &format!("SELECT {sleep}(0.4);"), None);
     d.apply(&ok, &ok.sql, &row(&ok), &ApplyOptions::default())
         .await
         .unwrap();

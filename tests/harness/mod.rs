@@ -1,12 +1,14 @@
-//! Shared test helpers: a database per test (PostgreSQL via [`pg`], SQLite
-//! in a temp folder), raw queries to check what a driver left behind, small
-//! revision builders, and `driver_test!`, which runs one body against both.
+//! Shared test helpers: a database per test (PostgreSQL via [`pg`], MariaDB
+//! via [`mysql`], SQLite in a temp folder), raw queries to check what a
+//! driver left behind, small revision builders, and `driver_test!`, which
+//! runs one body against each.
 
 #[macro_use]
 pub mod alembic;
 pub mod delay_proxy;
 pub mod env;
 pub mod mysql;
+pub mod own_mariadb;
 pub mod pg;
 pub mod topology;
 
@@ -19,11 +21,12 @@ use std::time::Duration;
 use migrate::driver::{AnyDriver, Dialect, NewRow, VersionTable, connect};
 use migrate::revision::{Revision, RevisionId, Sql};
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{AssertSqlSafe, Connection, PgConnection, Row, SqliteConnection};
+use sqlx::{AssertSqlSafe, Connection, MySqlConnection, PgConnection, Row, SqliteConnection};
 use tempfile::TempDir;
 
-/// Runs an async body twice, as `NAME::postgres` and `NAME::sqlite`, each
-/// with its own fresh database (`db: TestDb`).
+/// Runs an async body three times, as `NAME::postgres`, `NAME::sqlite` and
+/// `NAME::mysql` (MariaDB), each with its own fresh database (`db: TestDb`).
+/// A body marks where MySQL differs on purpose by matching `db.dialect`.
 ///
 /// ```ignore
 /// driver_test!(applies_a_revision, |db| {
@@ -50,6 +53,13 @@ macro_rules! driver_test {
                 let db = $crate::harness::TestDb::sqlite();
                 db.run(|$db| async move { $body }).await;
             }
+
+            #[tokio::test]
+            async fn mysql() {
+                if let Some(db) = $crate::harness::TestDb::mysql(module_path!()).await {
+                    db.run(|$db| async move { $body }).await;
+                }
+            }
         }
     };
 }
@@ -63,6 +73,7 @@ pub struct TestDb {
     /// The version table tests use.
     pub table: VersionTable,
     pg: Option<pg::PgTestDb>,
+    my: Option<mysql::MysqlTestDb>,
     dir: Option<TempDir>,
 }
 
@@ -75,6 +86,7 @@ impl TestDb {
             url: pg.url.clone(),
             table: VersionTable::new(None, "_migrate_core"),
             pg: Some(pg),
+            my: None,
             dir: None,
         })
     }
@@ -87,7 +99,31 @@ impl TestDb {
             url: pg.url.clone(),
             table: VersionTable::new(None, "_migrate_core"),
             pg: None,
+            my: None,
             dir: None,
+        }
+    }
+
+    /// A fresh MariaDB database, or `None` when server tests are skipped.
+    pub async fn mysql(test_path: &str) -> Option<Self> {
+        let my = mysql::create(test_path).await?;
+        Some(Self {
+            dialect: Dialect::Mysql,
+            url: my.url.clone(),
+            table: VersionTable::new(None, "_migrate_core"),
+            pg: None,
+            my: Some(my),
+            dir: None,
+        })
+    }
+
+    /// The database's name on its server (MySQL's `DATABASE()`), `None`
+    /// for SQLite.
+    pub fn server_database(&self) -> Option<&str> {
+        match (&self.pg, &self.my) {
+            (Some(pg), _) => Some(&pg.name),
+            (_, Some(my)) => Some(&my.name),
+            _ => None,
         }
     }
 
@@ -100,21 +136,26 @@ impl TestDb {
             url: format!("sqlite://{}", path.display()),
             table: VersionTable::new(None, "_migrate_core"),
             pg: None,
+            my: None,
             dir: Some(dir),
         }
     }
 
     /// Runs `body` in its own task so that a panic is caught, drops the
-    /// PostgreSQL database, then re-raises the panic.
+    /// server's database, then re-raises the panic.
     pub async fn run<F, Fut>(self, body: F)
     where
         F: FnOnce(TestDb) -> Fut,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let pg = self.pg.clone();
+        let my = self.my.clone();
         let outcome = tokio::spawn(body(self)).await;
         if let Some(pg) = pg {
             pg.drop_database().await;
+        }
+        if let Some(my) = my {
+            my.drop_database().await;
         }
         if let Err(err) = outcome {
             match err.try_into_panic() {
@@ -142,9 +183,12 @@ impl TestDb {
 
     /// Runs `sql` (many statements allowed) on a connection of its own.
     pub async fn exec(&self, sql: &str) {
+        if self.dialect == Dialect::Mysql {
+            return self.mysql_db().exec(sql).await;
+        }
         let sql = AssertSqlSafe(sql.to_owned());
         match self.dialect {
-            Dialect::Mysql => no_mysql(),
+            Dialect::Mysql => unreachable!(),
             Dialect::Postgres => {
                 let mut c = PgConnection::connect(&self.url).await.unwrap();
                 sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
@@ -160,9 +204,12 @@ impl TestDb {
 
     /// The first column of every row of `sql`, which must select text.
     pub async fn strings(&self, sql: &str) -> Vec<String> {
+        if self.dialect == Dialect::Mysql {
+            return self.mysql_db().strings(sql).await;
+        }
         let sql = AssertSqlSafe(sql.to_owned());
         match self.dialect {
-            Dialect::Mysql => no_mysql(),
+            Dialect::Mysql => unreachable!(),
             Dialect::Postgres => {
                 let mut c = PgConnection::connect(&self.url).await.unwrap();
                 let rows = sqlx::query(sql).fetch_all(&mut c).await.unwrap();
@@ -183,10 +230,15 @@ impl TestDb {
         SqliteConnection::connect_with(&options).await.unwrap()
     }
 
+    /// The MariaDB database (panics on another dialect).
+    pub fn mysql_db(&self) -> &mysql::MysqlTestDb {
+        self.my.as_ref().expect("not a MySQL test database")
+    }
+
     /// True when a table (or view) called `name` exists.
     pub async fn has_table(&self, name: &str) -> bool {
         let sql = match self.dialect {
-            Dialect::Mysql => no_mysql(),
+            Dialect::Mysql => return self.mysql_db().has_table(name).await,
             Dialect::Postgres => format!(
                 "SELECT count(*)::text FROM pg_class WHERE relname = '{name}' AND relkind IN ('r', 'v')"
             ),
@@ -209,7 +261,11 @@ impl TestDb {
             return Vec::new();
         }
         let sql = match self.dialect {
-            Dialect::Mysql => no_mysql(),
+            Dialect::Mysql => format!(
+                "SELECT revision, parents, message, checksum, \
+                 DATE_FORMAT(applied_at, '%Y-%m-%dT%H:%i:%s.%fZ'), \
+                 duration_ms, applied_by, method, CAST(dirty AS SIGNED) FROM {table} ORDER BY revision"
+            ),
             Dialect::Postgres => format!(
                 "SELECT revision, parents, message, checksum, \
                  to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), \
@@ -240,7 +296,12 @@ impl TestDb {
             }
         }
         match self.dialect {
-            Dialect::Mysql => no_mysql(),
+            Dialect::Mysql => {
+                let mut c = MySqlConnection::connect(&self.url).await.unwrap();
+                let rows = sqlx::query(sql).fetch_all(&mut c).await.unwrap();
+                let _ = c.close().await;
+                rows.iter().map(decode).collect()
+            }
             Dialect::Postgres => {
                 let mut c = PgConnection::connect(&self.url).await.unwrap();
                 let rows = sqlx::query(sql).fetch_all(&mut c).await.unwrap();
@@ -257,7 +318,10 @@ impl TestDb {
     /// Version-table rows as `revision:dirty` (`dirty` 0 or 1), by revision.
     pub async fn version_rows(&self) -> Vec<String> {
         let sql = match self.dialect {
-            Dialect::Mysql => no_mysql(),
+            Dialect::Mysql => {
+                "SELECT CAST(CONCAT(revision, ':', CAST(dirty AS SIGNED)) AS CHAR) \
+                 FROM _migrate_core ORDER BY revision"
+            }
             Dialect::Postgres => {
                 "SELECT revision || ':' || dirty::int FROM _migrate_core ORDER BY revision"
             }
@@ -284,12 +348,6 @@ pub fn hit_a_bug(code: Option<i32>, output: &str) -> bool {
 /// with a note instead of failing.
 pub fn skipping_servers() -> bool {
     std::env::var("MIGRATE_TEST_SKIP_SERVERS").is_ok_and(|v| v == "1")
-}
-
-/// The harness makes PostgreSQL and SQLite databases; MySQL ones come
-/// from `mysql.rs`.
-fn no_mysql() -> ! {
-    panic!("this harness function has no MySQL databases")
 }
 
 /// A URL as `migrate` parses it (relative SQLite paths against the

@@ -24,7 +24,7 @@ use crate::graph::target::Resolved;
 use crate::revision::RevisionId;
 use crate::session::{self, Connecting, Opened, Prepared};
 use crate::state::StateIssue;
-use crate::url::DbUrl;
+use crate::url::{DbUrl, Dialect};
 use scratch::Scratch;
 
 pub(crate) async fn run(ctx: &Context, project: &Project, args: &VerifyArgs) -> Result<Category> {
@@ -114,6 +114,17 @@ impl One<'_> {
     ) -> Result<Report> {
         let name = &self.db.name;
         let url = &self.db.url.url;
+        if url.kind() == Dialect::Mysql {
+            return Err(Fail::bad_input(format!(
+                "database `{name}`: `verify --schema` reads PostgreSQL and SQLite schemas; \
+                 it does not read MySQL's yet"
+            ))
+            .hint(
+                "compare `mysqldump --no-data` of this database with one of a scratch database \
+                 that `migrate up` built from the same files",
+            )
+            .into());
+        }
         let actual = read_catalog(conn, url)
             .await
             .with_context(|| format!("database `{name}`: cannot read its schema"))?;

@@ -75,6 +75,10 @@ impl Scratch {
             (AnyDriver::Postgres(pg), Some(shadow)) => {
                 Self::shadow(db, pg, shadow, table, wait).await
             }
+            (AnyDriver::Mysql(_), _) => Err(crate::exit::Internal::new(
+                "verify --schema reached a scratch database for MySQL",
+            )
+            .into()),
         }
     }
 
