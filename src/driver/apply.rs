@@ -110,6 +110,48 @@ struct Body<'a> {
     first_line: usize,
 }
 
+impl<'a> Body<'a> {
+    fn up(rev: &'a Revision, sql: &'a Sql) -> Self {
+        Body {
+            revision: rev.id.as_str(),
+            text: &sql.up,
+            first_line: line(rev.up_line),
+        }
+    }
+
+    fn down(rev: &'a Revision, down: &'a str) -> Self {
+        Body {
+            revision: rev.id.as_str(),
+            text: down,
+            first_line: rev.down_line.map_or(1, line),
+        }
+    }
+}
+
+/// What [`Driver::check_body`](super::Driver::check_body) answers: the
+/// body is cut exactly as `apply` or `revert` would cut it, and nothing
+/// else happens. A revision without a `down` section has nothing to cut.
+pub(crate) fn check<S: Session>(
+    s: &S,
+    rev: &Revision,
+    sql: &Sql,
+    up: bool,
+) -> Result<(), DriverError> {
+    let body = match (up, sql.down.as_deref()) {
+        (true, _) => Body::up(rev, sql),
+        (false, Some(down)) => Body::down(rev, down),
+        (false, None) => return Ok(()),
+    };
+    if s.dialect().wraps_in_transaction(rev.transactional) {
+        return Ok(());
+    }
+    match cut(s, rev, &body) {
+        Ok(_) => Ok(()),
+        Err(StepError::Driver(e)) => Err(e),
+        Err(StepError::Apply(e)) => Err(DriverError::Sql { message: e.message }),
+    }
+}
+
 pub(crate) async fn apply<S: Session>(
     s: &mut S,
     rev: &Revision,
@@ -117,11 +159,7 @@ pub(crate) async fn apply<S: Session>(
     row: &NewRow,
     opts: &ApplyOptions,
 ) -> Result<Applied, StepError> {
-    let body = Body {
-        revision: rev.id.as_str(),
-        text: &sql.up,
-        first_line: line(rev.up_line),
-    };
+    let body = Body::up(rev, sql);
     if s.dialect().wraps_in_transaction(rev.transactional) {
         return in_transaction(s, &body, opts, Bookkeeping::Insert(row)).await;
     }
@@ -156,11 +194,7 @@ pub(crate) async fn revert<S: Session>(
             dirty: false,
         }));
     };
-    let body = Body {
-        revision: rev.id.as_str(),
-        text: down,
-        first_line: rev.down_line.map_or(1, line),
-    };
+    let body = Body::down(rev, down);
     if s.dialect().wraps_in_transaction(rev.transactional) {
         return in_transaction(s, &body, opts, Bookkeeping::Delete(body.revision)).await;
     }

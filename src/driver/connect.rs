@@ -144,6 +144,10 @@ impl Driver for AnyDriver {
         each!(self, d => d.apply(rev, sql, row, opts).await)
     }
 
+    fn check_body(&self, rev: &Revision, sql: &Sql, up: bool) -> Result<(), DriverError> {
+        each!(self, d => d.check_body(rev, sql, up))
+    }
+
     async fn revert(
         &mut self,
         rev: &Revision,

@@ -291,6 +291,15 @@ pub trait Driver: Send {
         opts: &ApplyOptions,
     ) -> impl Future<Output = Result<Applied, StepError>> + Send;
 
+    /// Whether `apply` (`up`) or `revert` could cut the revision's body
+    /// into statements: what `--dry-run` checks, without running anything.
+    /// Only a body run statement by statement is cut, and only MySQL's
+    /// cutting can fail (an unterminated quote).
+    ///
+    /// # Errors
+    /// [`DriverError::BadBody`], with the file and line.
+    fn check_body(&self, rev: &Revision, sql: &Sql, up: bool) -> Result<(), DriverError>;
+
     /// Runs `sql.down` and deletes the revision's row, in one transaction
     /// unless the revision is `transaction off`; unless another runner
     /// reverted it first.

@@ -18,7 +18,7 @@ use crate::graph::target::{Resolved, Target};
 use crate::graph::{Graph, and_ticked};
 use crate::plan::{self, Plan};
 use crate::render::progress::Progress;
-use crate::revision::RevisionId;
+use crate::revision::{RevisionId, read_sql};
 use crate::state::{self, AppliedState, StateIssue};
 pub(crate) use alembic::stamp_from_alembic;
 use records::{repair_planned, stamp_planned};
@@ -259,6 +259,9 @@ async fn up_planned<D: Driver>(
     insp: Inspection,
 ) -> Result<Report, Failure> {
     let (report, plan) = plan_up(job, target, &insp, d.dialect())?;
+    if dry_run {
+        readable(d, job, &plan)?;
+    }
     if plan.is_empty() || dry_run {
         return Ok(report);
     }
@@ -331,10 +334,29 @@ async fn down_planned<D: Driver>(
         return Ok(report);
     }
     if dry_run {
+        readable(d, job, &plan)?;
         return Ok(report);
     }
     session_if_needed(d, job, &plan).await?;
     run_plan(d, job, &plan, &insp.state, report).await
+}
+
+/// Refuses, for `--dry-run`, a plan that the run would refuse at one of its
+/// revisions before running it: a file that cannot be read, or a body the
+/// database's client could not cut into statements (MySQL). What the dry
+/// run prints, the run can start.
+fn readable<D: Driver>(d: &D, job: &Job<'_>, plan: &Plan) -> anyhow::Result<()> {
+    let up = plan.direction == plan::Direction::Up;
+    let verb = if up { "apply" } else { "revert" };
+    for id in &plan.steps {
+        let rev = job.revision(id)?;
+        let what = || format!("database `{}`: could not {verb} revision `{id}`", job.db);
+        let sql = read_sql(rev, &job.settings.files)
+            .map_err(|e| anyhow::Error::new(e).context(Fail::bad_input(what())))?;
+        d.check_body(rev, &sql, up)
+            .map_err(|e| anyhow::Error::new(e).context(what()))?;
+    }
+    Ok(())
 }
 
 /// What `up` and `down` start with: the state gated, the applied heads

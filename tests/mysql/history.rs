@@ -335,6 +335,13 @@ async fn a_body_the_client_could_not_read_is_bad_input_and_records_nothing() {
             )
             .as_bytes(),
         );
+        // The dry run refuses what the run would refuse, with its words,
+        // and creates nothing.
+        env.run(&["up", "core", "--dry-run"])
+            .code(2)
+            .output_has("u2_quote.sql` line 7")
+            .output_has("never closed");
+        assert!(!db.has_table("_migrate_core").await);
         let out = env.run(&["up", "core"]);
         out.code(2)
             .output_has("u2_quote.sql` line 7")

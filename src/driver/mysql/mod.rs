@@ -435,6 +435,10 @@ impl Driver for Mysql {
         apply::apply(self, rev, sql, row, opts).await
     }
 
+    fn check_body(&self, rev: &Revision, sql: &Sql, up: bool) -> Result<(), DriverError> {
+        apply::check(self, rev, sql, up)
+    }
+
     async fn revert(
         &mut self,
         rev: &Revision,
