@@ -84,8 +84,10 @@ pub(crate) fn message(signal: &str) -> String {
             } else {
                 format!(
                     "database `{db}`: revision `{}` was interrupted during {}; it ran outside a transaction \
-                     and is recorded dirty: check what ran, then `migrate repair {db} {} --applied` or `--forget`",
-                    f.revision, f.verb, f.revision
+                     and is recorded dirty: {}",
+                    f.revision,
+                    f.verb,
+                    crate::state::repair_advice(db, &f.revision)
                 )
             }
         })

@@ -106,7 +106,7 @@ fn import(job: &Job, printer: &Printer) -> Result<(Vec<Written>, usize)> {
         })?;
         let file = convert(planned, &rendered, job.dialect);
         if !job.dry_run {
-            files::write_new(&job.folder, &planned.path, &file.text)
+            crate::revision::write_new(&job.folder, &planned.path, &file.text)
                 .with_context(|| format!("database `{}`: importing `{}`", job.db, rendered.id))?;
         }
         written.push(Written {

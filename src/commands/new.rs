@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -194,26 +193,11 @@ fn new_id(graph: &Graph, requested: Option<&str>, message: &str, db: &str) -> Re
 }
 
 fn write_revision(folder: &Path, rev: &NewRevision, message: &str) -> Result<PathBuf> {
-    fs::create_dir_all(folder).with_context(|| format!("cannot create `{}`", folder.display()))?;
-    let path = folder.join(file_name(&rev.id, message));
-    // create_new: a revision file is never overwritten, even in a race.
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                anyhow::Error::new(Fail::bad_input(format!(
-                    "`{}` already exists; nothing was written",
-                    path.display()
-                )))
-            } else {
-                anyhow::Error::new(e).context(format!("cannot create `{}`", path.display()))
-            }
-        })?;
-    file.write_all(format_new(rev).as_bytes())
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
-    Ok(path)
+    crate::revision::write_new(
+        folder,
+        Path::new(&file_name(&rev.id, message)),
+        &format_new(rev),
+    )
 }
 
 /// A written file must parse back; a failure here is a bug, reported plainly.

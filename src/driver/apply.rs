@@ -145,11 +145,7 @@ pub(crate) fn check<S: Session>(
     if s.dialect().wraps_in_transaction(rev.transactional) {
         return Ok(());
     }
-    match cut(s, rev, &body) {
-        Ok(_) => Ok(()),
-        Err(StepError::Driver(e)) => Err(e),
-        Err(StepError::Apply(e)) => Err(DriverError::Sql { message: e.message }),
-    }
+    cut(s, rev, &body).map(|_| ())
 }
 
 pub(crate) async fn apply<S: Session>(
@@ -163,7 +159,7 @@ pub(crate) async fn apply<S: Session>(
     if s.dialect().wraps_in_transaction(rev.transactional) {
         return in_transaction(s, &body, opts, Bookkeeping::Insert(row)).await;
     }
-    let stmts = cut(s, rev, &body)?;
+    let stmts = cut(s, rev, &body).map_err(StepError::Driver)?;
     let claimed = s
         .insert_dirty(row)
         .await
@@ -198,7 +194,7 @@ pub(crate) async fn revert<S: Session>(
     if s.dialect().wraps_in_transaction(rev.transactional) {
         return in_transaction(s, &body, opts, Bookkeeping::Delete(body.revision)).await;
     }
-    let stmts = cut(s, rev, &body)?;
+    let stmts = cut(s, rev, &body).map_err(StepError::Driver)?;
     // Dirty while it runs: a crash part-way must stop later runs too.
     s.set_dirty(body.revision)
         .await
@@ -247,14 +243,13 @@ async fn in_transaction<S: Session>(
 }
 
 /// The statements of `body`, or bad input naming the file and line.
-fn cut<S: Session>(s: &S, rev: &Revision, body: &Body<'_>) -> Result<Vec<Statement>, StepError> {
-    s.statements_of(body.text).map_err(|e| {
-        StepError::Driver(DriverError::BadBody {
+fn cut<S: Session>(s: &S, rev: &Revision, body: &Body<'_>) -> Result<Vec<Statement>, DriverError> {
+    s.statements_of(body.text)
+        .map_err(|e| DriverError::BadBody {
             file: rev.path.display().to_string(),
             line: body.first_line + e.line,
             message: e.to_string(),
         })
-    })
 }
 
 /// Runs each statement on its own, with session-level limits around them.

@@ -8,7 +8,7 @@ use crate::graph::Graph;
 use crate::interrupt;
 use crate::plan::{self, Plan};
 use crate::revision::read_sql;
-use crate::state::AppliedState;
+use crate::state::{self, AppliedState};
 
 /// Runs each step of `plan`, stopping at the first failure.
 pub(super) async fn run_plan<D: Driver>(
@@ -84,9 +84,8 @@ pub(super) async fn run_plan<D: Driver>(
                     hint
                 } else if e.dirty {
                     format!(
-                        "it ran outside a transaction and is recorded dirty: check what ran, then \
-                         `migrate repair {} {id} --applied` or `--forget`",
-                        job.db
+                        "it ran outside a transaction and is recorded dirty: {}",
+                        state::repair_advice(job.db, id.as_str())
                     )
                 } else {
                     format!(

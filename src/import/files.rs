@@ -1,14 +1,12 @@
-//! I/O: the revision files already in a database's folder, and writing the
-//! imported ones without ever replacing a file.
+//! I/O: the revision files already in a database's folder (imported ones
+//! are written with `revision::write_new`, which never replaces a file).
 
 use std::fs;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 
 use super::plan::Existing;
-use crate::exit::Fail;
 use crate::revision::load::{LoadError, load_dir};
 
 /// The ids held by the files under `folder` (a missing folder holds none).
@@ -57,51 +55,10 @@ fn declared_id(text: &str) -> Option<String> {
     })
 }
 
-/// Writes `text` to `folder/rel` (creating folders), never replacing a
-/// file: it is created only if the name is free. A write that fails part-way
-/// (a full disk) removes what it wrote, so no half file is left to be taken
-/// for an imported revision.
-///
-/// Not synced to disk: like a file an editor or code generator writes, it
-/// is whole for every other process once written. A power cut could leave
-/// it empty; the next import then names it instead of writing over it.
-///
-/// # Errors
-/// The file exists already, or cannot be written.
-pub(crate) fn write_new(folder: &Path, rel: &Path, text: &str) -> Result<PathBuf> {
-    let path = folder.join(rel);
-    let parent = path.parent().unwrap_or(folder);
-    fs::create_dir_all(parent).with_context(|| format!("cannot create `{}`", parent.display()))?;
-    let mut file = match fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-    {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(Fail::bad_input(format!(
-                "`{}` already exists; it was left as it is",
-                path.display()
-            ))
-            .into());
-        }
-        Err(e) => {
-            return Err(
-                anyhow::Error::new(e).context(format!("cannot create `{}`", path.display()))
-            );
-        }
-    };
-    if let Err(e) = file.write_all(text.as_bytes()) {
-        drop(file);
-        let _ = fs::remove_file(&path);
-        return Err(anyhow::Error::new(e).context(format!("cannot write `{}`", path.display())));
-    }
-    Ok(path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::revision::write_new;
 
     #[test]
     fn a_broken_file_still_counts_by_its_declared_id() {
@@ -125,20 +82,6 @@ mod tests {
             Some(&Some("b2".to_owned()))
         );
         assert_eq!(found.files.get(Path::new("junk.sql")), Some(&None));
-    }
-
-    #[test]
-    fn writing_never_replaces_a_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = write_new(dir.path(), Path::new("x/a.sql"), "first\n").unwrap();
-        let err = write_new(dir.path(), Path::new("x/a.sql"), "second\n").unwrap_err();
-        assert!(err.to_string().contains("already exists"), "{err}");
-        assert_eq!(fs::read_to_string(&path).unwrap(), "first\n");
-        let names: Vec<_> = fs::read_dir(dir.path().join("x"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, ["a.sql"]);
     }
 
     #[test]

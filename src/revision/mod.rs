@@ -11,6 +11,7 @@ pub mod load;
 pub mod parse;
 mod reader;
 pub mod rewrite;
+mod write;
 
 pub use checksum::{Checksum, RecordedChecksum};
 pub use directive::is_valid_label;
@@ -18,6 +19,7 @@ pub use error::{IdDirective, ParseError, ParseErrorKind};
 pub use format::{NewRevision, format_new};
 pub use load::{LoadError, LoadedDir, load_dir, read_sql};
 pub use parse::{checksum, parse};
+pub(crate) use write::write_new;
 
 use std::borrow::Borrow;
 use std::fmt;

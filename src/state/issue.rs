@@ -91,7 +91,8 @@ impl StateIssue {
                 parent_list(file)
             ),
             Self::Dirty { revision } => format!(
-                "revision `{revision}` failed part-way and left the database dirty; fix the schema by hand, then run `migrate repair {db} {revision} --applied` if its changes are all in place, or `--forget` if none are"
+                "revision `{revision}` failed part-way and left the database dirty; {}",
+                repair_advice(db, revision)
             ),
         }
     }
@@ -101,6 +102,15 @@ impl fmt::Display for StateIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.render("DB"))
     }
+}
+
+/// What to do about a revision left dirty (it ran outside a transaction
+/// and stopped part-way): the same words wherever one is reported.
+pub(crate) fn repair_advice(db: &str, revision: &str) -> String {
+    format!(
+        "check what ran and fix the schema by hand, then run `migrate repair {db} {revision} --applied` \
+         if its changes are all in place, or `--forget` if none are"
+    )
 }
 
 /// The first 12 hex digits: enough to tell two checksums apart.

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::graph::Graph;
 use crate::revision::{RecordedChecksum, RevisionId};
 
-pub(crate) use issue::{StateIssue, sentences};
+pub(crate) use issue::{StateIssue, repair_advice, sentences};
 
 /// One row of the version table, as the driver read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
